@@ -1,0 +1,16 @@
+/* view.c - the list of views: the one place that knows every kind. */
+#include "view.h"
+
+const struct zfs_view *zfs_view_for(zeroipc_kind_t kind)
+{
+    static const struct zfs_view *const views[] = {
+        &zfs_view_array,
+        &zfs_view_queue,
+        &zfs_view_stack,
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        if (views[i]->kind == kind)
+            return views[i];
+    }
+    return NULL;
+}

@@ -1,0 +1,103 @@
+/*
+ * view.h - what a file of one structure kind does.
+ *
+ * A view is the whole behaviour of one kind of file: opening the
+ * structure, read, write, the end of a write (flush), readiness for poll,
+ * and the count shown in xattrs and st_size.  Adding a kind to the
+ * filesystem is writing one view_KIND.c and listing it in view.c.
+ *
+ * Return conventions: read and write return bytes (>= 0) or -errno; they
+ * never wait.  -EAGAIN means "nothing could be done now": the caller
+ * parks the request in blocking mode and reports EOF (read) or ENOSPC
+ * (write) otherwise.
+ */
+#ifndef ZFS_VIEW_H
+#define ZFS_VIEW_H
+
+#include <sys/types.h>
+
+#include "zfs.h"
+
+struct zfs_view {
+    zeroipc_kind_t kind;
+    /* Reads consume: the file is not seekable and has no stable size. */
+    bool consumes;
+    /* Creates a structure of this kind (for SEG/.create); 0 or a
+     * positive errno. */
+    int (*create)(zeroipc_memory_t *mem, const char *name, size_t elem_size,
+                  size_t capacity);
+    /* Opens the structure into f->handle; 0 or a positive errno. */
+    int (*open)(struct zfs_file *f, zeroipc_memory_t *mem);
+    void (*close)(struct zfs_file *f);
+    ssize_t (*read)(struct zfs_file *f, char *buf, size_t size, off_t off);
+    ssize_t (*write)(struct zfs_file *f, const char *buf, size_t size, off_t off);
+    /* Takes what the writes of this open file left incomplete; 0 or -errno. */
+    int (*flush)(struct zfs_file *f);
+    /* POLLIN / POLLOUT as a read / write would not wait. */
+    unsigned (*ready)(struct zfs_file *f);
+    /* Elements held now, without an open file. */
+    size_t (*count)(zeroipc_memory_t *mem, const zeroipc_info_t *info);
+    /* For kinds that pop and push: their element operations. */
+    const struct zfs_container_ops *container;
+};
+
+/* The view of `kind`, or NULL when the filesystem cannot show it. */
+const struct zfs_view *zfs_view_for(zeroipc_kind_t kind);
+
+extern const struct zfs_view zfs_view_array;
+extern const struct zfs_view zfs_view_queue;
+extern const struct zfs_view zfs_view_stack;
+
+/*
+ * Elements as bytes on the file (element.c): text lines in text format,
+ * fixed records in binary format.
+ */
+
+/* Sets f->type and f->text_max from f->info (bytesN when untyped). */
+int zfs_elem_setup(struct zfs_file *f);
+/* Writes one element's text and newline (or its record) at out, which
+ * has f->text_max bytes; returns the length. */
+size_t zfs_elem_emit(struct zfs_file *f, const void *elem, char *out);
+
+/*
+ * Splits f->partial + buf into complete elements and parses every one of
+ * them before anything is changed.  On success *elems holds *n elements
+ * (malloc'd, caller frees) and ends[i] (malloc'd in *ends) is how many
+ * bytes of buf the write has consumed once elements 0..i are taken; the
+ * bytes after the last complete element are returned in *rest_len (they
+ * become the new partial when the caller commits).  At close (`final`)
+ * the incomplete tail is an element too.  -EINVAL for a bad element,
+ * -ENOMEM.
+ */
+int zfs_elem_parse(struct zfs_file *f, const char *buf, size_t size, bool final,
+                   void **elems, size_t **ends, size_t *n);
+/* Once a write has taken all n complete elements it held: keeps the
+ * bytes after the last one (after the old partial, when n is 0) for the
+ * next write. */
+int zfs_elem_keep_tail(struct zfs_file *f, const char *buf, size_t size,
+                       size_t n, const size_t *ends);
+/* Once a write stopped short at an element boundary: the old partial went
+ * out with the first element, and the caller sends the rest again. */
+void zfs_elem_drop_partial(struct zfs_file *f);
+
+/*
+ * The behaviour shared by kinds whose reads pop and writes push
+ * (container.c): a view supplies four operations on its handle in its
+ * `container` field and uses these as its read, write, flush and ready.
+ * Writes are all-or-nothing (-ENOSPC unless every element fits) in the
+ * default mode; in blocking mode they push what fits and return the bytes
+ * of those elements, as a pipe does.
+ */
+struct zfs_container_ops {
+    int (*push)(void *h, const void *elem);   /* ZEROIPC_OK or full */
+    int (*pop)(void *h, void *elem);          /* ZEROIPC_OK or empty */
+    size_t (*count)(void *h);
+    size_t (*capacity)(void *h);
+};
+
+ssize_t zfs_container_read(struct zfs_file *f, char *buf, size_t size, off_t off);
+ssize_t zfs_container_write(struct zfs_file *f, const char *buf, size_t size, off_t off);
+int zfs_container_flush(struct zfs_file *f);
+unsigned zfs_container_ready(struct zfs_file *f);
+
+#endif

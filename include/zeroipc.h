@@ -1,0 +1,37 @@
+/*
+ * zeroipc.h - libzeroipc, the entry point.
+ *
+ * Shared-memory structures in the ZeroIPC format v2, shared without
+ * serialization by C, C++, Python and Go programs.  Source-compatible with
+ * the original ZeroIPC C API: a program written against it includes this
+ * header unchanged and links with -lzeroipc (or `pkg-config --libs
+ * zeroipc`).
+ *
+ * One header per structure family, all included here:
+ *   zeroipc_error.h    error codes, zeroipc_error_string, zeroipc_last_error
+ *   zeroipc_memory.h   segments and their table
+ *   zeroipc_array.h    fixed arrays
+ *   zeroipc_queue.h    bounded MPMC FIFO queue
+ *   zeroipc_stack.h    bounded MPMC LIFO stack
+ *
+ * Conventions.  Handles are opaque (zeroipc_X_t).  zeroipc_X_create(mem,
+ * name, ...) makes a structure, zeroipc_X_open(mem, name) finds one,
+ * zeroipc_X_close(h) frees the handle and never the structure.  Operations
+ * return ZEROIPC_OK or a negative zeroipc_error_t; handle-returning calls
+ * return NULL and set zeroipc_last_error().  A handle may be shared by the
+ * threads of a process; the structure by any number of processes.
+ */
+#ifndef ZEROIPC_H
+#define ZEROIPC_H
+
+#include "zeroipc_error.h"
+#include "zeroipc_memory.h"
+#include "zeroipc_array.h"
+#include "zeroipc_queue.h"
+#include "zeroipc_stack.h"
+#include "zeroipc_catalog.h"
+#include "zeroipc_codec.h"
+
+#define ZEROIPC_VERSION_STRING "0.1.0"
+
+#endif /* ZEROIPC_H */

@@ -1,0 +1,128 @@
+/*
+ * zeroipc_catalog.h - what each structure is: kinds, element types, and
+ * the catalogue that records them.
+ *
+ * The format stores no types: a queue of i32 and a queue of f32 look the
+ * same.  Our typed creators therefore record each structure's kind and
+ * element type in a catalogue, an ordinary table entry named ".catalog"
+ * that other implementations never look at (they find entries by name,
+ * and nobody else names one with a dot).  Its layout is ours:
+ *
+ *   0    u32 magic 0x4C544143 ("CATL")
+ *   4    u32 version 1
+ *   8    u32 capacity       records, = the table capacity at creation
+ *   12   atomic u32 count   records in use
+ *   16   records of 112 bytes:
+ *          char name[32]    the structure's name, NUL-terminated
+ *          u64 offset       its table offset: a record whose offset is not
+ *                           the entry's is stale (the entry was removed
+ *                           and the name reused) and is ignored
+ *          u32 kind         zeroipc_kind_t
+ *          u32 reserved     0
+ *          char type[64]    element type spec (zeroipc_codec.h), NUL-terminated
+ *
+ * The catalogue is created on first use with room for one record per
+ * table entry.  Writes to it happen under the table lock, so concurrent
+ * recorders never tear it; readers copy a record and check it.
+ *
+ * Segments without a catalogue (written by other implementations) are
+ * described by inference: each entry's kind follows from its header and
+ * its exact size (the validate functions of each kind), and its element
+ * type stays unknown until declared with zeroipc_catalog_set.
+ */
+#ifndef ZEROIPC_CATALOG_H
+#define ZEROIPC_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zeroipc_memory.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZEROIPC_CATALOG_NAME ".catalog"
+#define ZEROIPC_CATALOG_MAGIC 0x4C544143u
+#define ZEROIPC_CATALOG_VERSION 1u
+#define ZEROIPC_TYPE_SPEC_SIZE 64
+
+/* Kinds of structure.  Values are stored in catalogues: never renumber. */
+typedef enum {
+    ZEROIPC_KIND_UNKNOWN = 0,
+    ZEROIPC_KIND_ARRAY = 1,
+    ZEROIPC_KIND_QUEUE = 2,
+    ZEROIPC_KIND_STACK = 3,
+    ZEROIPC_KIND_CATALOG = 4,
+} zeroipc_kind_t;
+
+/* "array", "queue", ...; "unknown" for anything else.  Never NULL. */
+const char *zeroipc_kind_name(zeroipc_kind_t kind);
+
+/* The kind named `name`, or ZEROIPC_KIND_UNKNOWN. */
+zeroipc_kind_t zeroipc_kind_from_name(const char *name);
+
+/*
+ * Records that the structure `name` is of `kind` with element type
+ * `type` (a spec such as "f32" or "f32,f32,u64"; the caller has checked it
+ * with zeroipc_type_parse).  Replaces an earlier record for the same
+ * structure.  Creates the catalogue when the segment has none.
+ *
+ * Errors: ZEROIPC_ERROR_INVALID_ARGUMENT (NULL, a type spec of 64 bytes
+ * or more), ZEROIPC_ERROR_NOT_FOUND (no such structure), and when the
+ * catalogue must be created, ZEROIPC_ERROR_TABLE_FULL or
+ * ZEROIPC_ERROR_SIZE (no room for it); ZEROIPC_ERROR_CORRUPT when an
+ * existing ".catalog" entry is not a valid catalogue.
+ */
+int zeroipc_catalog_set(zeroipc_memory_t *mem, const char *name,
+                        zeroipc_kind_t kind, const char *type);
+
+/*
+ * Makes sure the segment has a catalogue, creating it if need be, so that
+ * a creator can fail before it makes a structure it could not record.
+ * Errors: ZEROIPC_ERROR_INVALID_ARGUMENT, ZEROIPC_ERROR_TABLE_FULL,
+ * ZEROIPC_ERROR_SIZE, ZEROIPC_ERROR_CORRUPT (a ".catalog" entry that is
+ * not a catalogue).
+ */
+int zeroipc_catalog_ensure(zeroipc_memory_t *mem);
+
+/*
+ * Reads the record of `name`: its kind, and its type spec into `type`
+ * (`len` bytes, NUL-terminated; may be NULL when len is 0).
+ * ZEROIPC_ERROR_NOT_FOUND when the segment has no catalogue, no valid
+ * record for the structure, or no such structure; ZEROIPC_ERROR_SIZE when
+ * `type` is too small.
+ */
+int zeroipc_catalog_get(zeroipc_memory_t *mem, const char *name,
+                        zeroipc_kind_t *kind, char *type, size_t len);
+
+/* What a tool needs to show one table entry. */
+typedef struct {
+    zeroipc_entry_t entry;
+    zeroipc_kind_t kind;                 /* recorded, else inferred */
+    char type[ZEROIPC_TYPE_SPEC_SIZE];   /* recorded spec, "" if unknown */
+    size_t elem_size;                    /* from the header; 0 if unknown */
+    size_t capacity;                     /* elements; 0 if not a container */
+    bool hidden;                         /* the catalogue itself */
+} zeroipc_info_t;
+
+/*
+ * Describes every entry of the table, in table order: up to `max` into
+ * `out`, and the number of entries into *count.  Kinds come from the
+ * catalogue when it has a valid record whose kind validates against the
+ * entry's bytes, and are inferred otherwise.  Errors as
+ * zeroipc_table_entries.
+ */
+int zeroipc_describe_all(zeroipc_memory_t *mem, zeroipc_info_t *out,
+                         size_t max, size_t *count);
+
+/* Describes the entry `name`.  Errors as zeroipc_table_find. */
+int zeroipc_describe(zeroipc_memory_t *mem, const char *name,
+                     zeroipc_info_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZEROIPC_CATALOG_H */
