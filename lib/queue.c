@@ -209,7 +209,7 @@ static void init_queue(void *p, const void *ctx)
     uint32_t *hdr = p;
     hdr[2] = shape[0];
     hdr[3] = shape[1];
-    struct qview v;
+    struct qview v = {0}; /* view() cannot fail here: the shape was checked */
     view(p, &v);
     for (uint32_t i = 0; i < v.capacity; i++)
         atomic_init(&v.seq[i], i);
