@@ -70,8 +70,12 @@
  * locale's syntax even when the process has called setlocale (the codec
  * hands libc only digit strings without a decimal point).
  *
- * Thread safety: every function is reentrant; types are plain values that
- * any number of threads may use at once.
+ * Thread safety: every function is reentrant and leaves errno as it was;
+ * types are plain values that any number of threads may use at once.
+ *
+ * Speed, for scale: an integer either way or a float parse takes under
+ * 0.1 us; formatting a float asks printf for a few digit counts, 0.6 us
+ * for a short value and 2 us for a random double.
  */
 #ifndef ZEROIPC_CODEC_H
 #define ZEROIPC_CODEC_H
@@ -149,17 +153,17 @@ int zeroipc_type_parse(const char *spec, size_t len, zeroipc_type_t *out);
  * Writes the canonical spec of *t ("f32,f32,u64") and a NUL into buf.
  * Returns its length without the NUL, or ZEROIPC_ERROR_SIZE when it and
  * its NUL do not fit in `len` bytes (ZEROIPC_TYPE_SPEC_MAX always do),
- * ZEROIPC_ERROR_INVALID_ARGUMENT for NULL or a type with no fields.
+ * ZEROIPC_ERROR_INVALID_ARGUMENT for NULL or an invalid type.
  */
 int zeroipc_type_format(const zeroipc_type_t *t, char *buf, size_t len);
 
-/* Bytes of one element; 0 for NULL or a type with no fields. */
+/* Bytes of one element; 0 for NULL or an invalid type. */
 size_t zeroipc_type_size(const zeroipc_type_t *t);
 
 /*
  * The longest text zeroipc_codec_format can produce for an element of *t,
  * whatever its bytes: a buffer of this size never gets ZEROIPC_ERROR_SIZE.
- * At most ZEROIPC_CODEC_MAX_TEXT.  0 for NULL or a type with no fields.
+ * At most ZEROIPC_CODEC_MAX_TEXT.  0 for NULL or an invalid type.
  */
 size_t zeroipc_codec_max_text(const zeroipc_type_t *t);
 
@@ -167,8 +171,8 @@ size_t zeroipc_codec_max_text(const zeroipc_type_t *t);
  * Writes the element of t->size bytes at `elem` as text into buf: no
  * newline and no NUL.  ZEROIPC_OK with its length in *written.
  * ZEROIPC_ERROR_SIZE when it is longer than `len`: *written then holds the
- * length needed, and buf holds an unspecified prefix (as with snprintf,
- * len 0 and a NULL buf just measure).  ZEROIPC_ERROR_INVALID_ARGUMENT for
+ * length needed, buf holds some prefix of the text and nothing past `len`
+ * is written (as with snprintf, len 0 and a NULL buf just measure).  ZEROIPC_ERROR_INVALID_ARGUMENT for
  * a NULL t, elem or written, a NULL buf with len > 0, or a type with no
  * fields.  Every byte pattern is a valid element: this never fails on
  * content.
