@@ -33,13 +33,17 @@ ssize_t zfs_container_read(struct zfs_file *f, char *buf, size_t size, off_t off
             out += zfs_elem_emit(f, f->elem, buf + out);
             continue;
         }
-        /* The last element: whatever of it does not fit stays with the
-         * open file. */
-        f->carry_len = zfs_elem_emit(f, f->elem, f->carry);
-        f->carry_off = size - out < f->carry_len ? size - out : f->carry_len;
-        memcpy(buf + out, f->carry, f->carry_off);
-        out += f->carry_off;
-        break;
+        /* Near the end of the buffer the text goes through f->carry:
+         * whatever of it does not fit stays with the open file. */
+        size_t len = zfs_elem_emit(f, f->elem, f->carry);
+        size_t n = len < size - out ? len : size - out;
+        memcpy(buf + out, f->carry, n);
+        out += n;
+        if (n < len) {
+            f->carry_len = len;
+            f->carry_off = n;
+            break;
+        }
     }
     return out > 0 ? (ssize_t)out : -EAGAIN;
 }

@@ -128,6 +128,20 @@ ssize_t zfs_ctl_create_write(struct zfs_file *f, zeroipc_memory_t *mem,
     return (ssize_t)size;
 }
 
+/* Appends `name` with every byte that could break a line apart (blanks,
+ * controls, backslash, non-ASCII) as \xHH: table names are untrusted. */
+static size_t put_name(char *out, const char *name)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f || *p == '\\')
+            n += (size_t)sprintf(out + n, "\\x%02x", *p);
+        else
+            out[n++] = (char)*p;
+    }
+    return n;
+}
+
 int zfs_ctl_table_render(zeroipc_memory_t *mem, char **text, size_t *len)
 {
     size_t n;
@@ -136,17 +150,16 @@ int zfs_ctl_table_render(zeroipc_memory_t *mem, char **text, size_t *len)
     if (info == NULL)
         return err != ZEROIPC_OK ? zfs_errno(err) : ENOMEM;
     err = zeroipc_describe_all(mem, info, n, &n);
-    /* name (31) + three numbers (20 each) + kind + separators */
-    size_t cap = 128 * (n + 1), used = 0;
+    /* index, name (31 bytes, 4 each escaped), offset, size, kind */
+    size_t cap = (20 + 4 * ZEROIPC_NAME_SIZE + 20 + 20 + 16 + 8) * n + 1, used = 0;
     char *out = err == ZEROIPC_OK ? malloc(cap) : NULL;
-    if (out != NULL) {
-        used = (size_t)snprintf(out, cap, "index\tname\toffset\tsize\tkind\n");
-        for (size_t i = 0; i < n; i++)
-            used += (size_t)snprintf(out + used, cap - used, "%zu\t%s\t%llu\t%llu\t%s\n", i,
-                                     info[i].entry.name,
-                                     (unsigned long long)info[i].entry.offset,
-                                     (unsigned long long)info[i].entry.size,
-                                     zeroipc_kind_name(info[i].kind));
+    for (size_t i = 0; out != NULL && i < n; i++) {
+        used += (size_t)sprintf(out + used, "%zu ", i);
+        used += put_name(out + used, info[i].entry.name);
+        used += (size_t)sprintf(out + used, " %llu %llu %s\n",
+                                (unsigned long long)info[i].entry.offset,
+                                (unsigned long long)info[i].entry.size,
+                                zeroipc_kind_name(info[i].kind));
     }
     free(info);
     if (out == NULL)

@@ -99,6 +99,10 @@ static int node_attr(const struct zfs_node *n, struct stat *st)
         st->st_nlink = 1;
         st->st_size = view ? (off_t)(view->count(zfs_seg_mem(seg), &info) * info.elem_size)
                            : (off_t)info.entry.size;
+        /* Blocks to match the size: fewer would make cp(1) take the file
+         * for a sparse one and probe it with SEEK_DATA, which a file that
+         * pops cannot answer. */
+        st->st_blocks = (st->st_size + 511) / 512;
         break;
     default:
         err = ENOENT;
@@ -677,11 +681,13 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
     (void)ino;
     struct zfs_file *f = (struct zfs_file *)(uintptr_t)fi->fh;
     unsigned ready = f->view ? f->view->ready(f) : POLLIN | POLLOUT;
+    /* Old kernels do not say what the poller waits for: assume both. */
+    unsigned wanted = fi->poll_events ? fi->poll_events & (POLLIN | POLLOUT) : POLLIN | POLLOUT;
     if (ph != NULL) {
-        if (ready != 0)
+        if ((ready & wanted) != 0)
             fuse_pollhandle_destroy(ph);
         else
-            zfs_poll_register(f, ph);
+            zfs_poll_register(f, ph, wanted);
     }
     fuse_reply_poll(req, ready);
 }

@@ -123,11 +123,12 @@ static bool retry(struct pending *p)
     }
 }
 
-void zfs_poll_register(struct zfs_file *f, struct fuse_pollhandle *ph)
+void zfs_poll_register(struct zfs_file *f, struct fuse_pollhandle *ph, unsigned events)
 {
     if (f->ph != NULL)
         fuse_pollhandle_destroy(f->ph);
     f->ph = ph;
+    f->poll_events = events;
     if (!f->in_poll_list) {
         f->poll_next = polled;
         polled = f;
@@ -151,7 +152,7 @@ int zfs_pending_run(void)
      * once and dropped. */
     for (struct zfs_file **fp = &polled; *fp != NULL;) {
         struct zfs_file *f = *fp;
-        if (f->ph != NULL && f->view->ready(f) != 0) {
+        if (f->ph != NULL && (f->view->ready(f) & f->poll_events) != 0) {
             fuse_lowlevel_notify_poll(f->ph);
             fuse_pollhandle_destroy(f->ph);
             f->ph = NULL;

@@ -119,6 +119,7 @@ struct zfs_file {
     size_t snapshot_len;
 
     struct fuse_pollhandle *ph;   /* kernel's poll registration, if any */
+    unsigned poll_events;         /* what its poller waits for */
     struct zfs_file *poll_next;
     bool in_poll_list;
 };
@@ -135,8 +136,9 @@ void zfs_pending_write(fuse_req_t req, struct zfs_file *f, const char *buf,
  * ready; returns how long (ms) the loop may sleep before calling it
  * again, -1 for as long as it likes. */
 int zfs_pending_run(void);
-/* Registers a poll handle for f (replacing an older one). */
-void zfs_poll_register(struct zfs_file *f, struct fuse_pollhandle *ph);
+/* Registers a poll handle for f (replacing an older one), to be notified
+ * when f is ready for any of `events` (POLLIN, POLLOUT). */
+void zfs_poll_register(struct zfs_file *f, struct fuse_pollhandle *ph, unsigned events);
 /* Forgets f: fails its parked requests and drops its poll handle. */
 void zfs_pending_drop_file(struct zfs_file *f);
 
