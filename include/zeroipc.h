@@ -13,6 +13,10 @@
  *   zeroipc_array.h    fixed arrays
  *   zeroipc_queue.h    bounded MPMC FIFO queue
  *   zeroipc_stack.h    bounded MPMC LIFO stack
+ *   zeroipc_barrier.h  reusable barrier
+ *   zeroipc_latch.h    single-use countdown latch
+ *   zeroipc_catalog.h  kinds, element types, and the catalogue
+ *   zeroipc_codec.h    element types as text
  *
  * Conventions.  Handles are opaque (zeroipc_X_t).  zeroipc_X_create(mem,
  * name, ...) makes a structure, zeroipc_X_open(mem, name) finds one,
@@ -29,6 +33,8 @@
 #include "zeroipc_array.h"
 #include "zeroipc_queue.h"
 #include "zeroipc_stack.h"
+#include "zeroipc_barrier.h"
+#include "zeroipc_latch.h"
 #include "zeroipc_catalog.h"
 #include "zeroipc_codec.h"
 
