@@ -92,6 +92,8 @@ ssize_t zfs_ctl_create_write(struct zfs_file *f, zeroipc_memory_t *mem,
                              const char *buf, size_t size, bool final)
 {
     size_t pos = 0;
+    if (buf == NULL)
+        buf = ""; /* close: only the partial is left */
     for (;;) {
         const char *nl = memchr(buf + pos, '\n', size - pos);
         if (nl == NULL && !(final && f->partial_len + (size - pos) > 0))
@@ -101,7 +103,8 @@ ssize_t zfs_ctl_create_write(struct zfs_file *f, zeroipc_memory_t *mem,
         char *line = malloc(len + 1);
         if (line == NULL)
             return -ENOMEM;
-        memcpy(line, f->partial, f->partial_len);
+        if (f->partial_len > 0)
+            memcpy(line, f->partial, f->partial_len);
         memcpy(line + f->partial_len, buf + pos, end - pos);
         line[len] = '\0';
         f->partial_len = 0;

@@ -55,14 +55,16 @@ static int set_partial(struct zfs_file *f, const char *a, size_t alen,
         char *p = malloc(len);
         if (p == NULL)
             return -ENOMEM;
-        memcpy(p, a, alen);
+        if (alen > 0)
+            memcpy(p, a, alen);
         free(f->partial);
         f->partial = p;
         f->partial_cap = len;
-    } else {
+    } else if (alen > 0) {
         memmove(f->partial, a, alen);
     }
-    memcpy(f->partial + alen, b, blen);
+    if (blen > 0)
+        memcpy(f->partial + alen, b, blen);
     f->partial_len = len;
     return 0;
 }
@@ -104,6 +106,8 @@ int zfs_elem_parse(struct zfs_file *f, const char *buf, size_t size, bool final,
                    void **elems_out, size_t **ends_out, size_t *n_out)
 {
     size_t esz = f->info.elem_size;
+    if (buf == NULL)
+        buf = ""; /* close: only the partial is left */
     size_t total = f->partial_len + size;
     size_t max = zfs_opts.binary ? total / esz + 1 : 1;
     if (!zfs_opts.binary) {
@@ -171,5 +175,10 @@ int zfs_elem_keep_tail(struct zfs_file *f, const char *buf, size_t size,
 {
     if (n == 0)
         return set_partial(f, f->partial, f->partial_len, buf, size);
-    return set_partial(f, NULL, 0, buf + ends[n - 1], size - ends[n - 1]);
+    return zfs_elem_keep_tail_at(f, buf, size, ends[n - 1]);
+}
+
+int zfs_elem_keep_tail_at(struct zfs_file *f, const char *buf, size_t size, size_t end)
+{
+    return set_partial(f, NULL, 0, buf + end, size - end);
 }

@@ -89,8 +89,10 @@ static int loop(struct fuse_session *se)
     struct pollfd pfd = {.fd = fuse_session_fd(se), .events = POLLIN};
     int rc = 0;
     while (!fuse_session_exited(se)) {
+        /* Poll only while something waits: otherwise the blocking read of
+         * /dev/fuse is the wait, one system call fewer per request. */
         int timeout = zfs_pending_run();
-        int ready = poll(&pfd, 1, timeout);
+        int ready = timeout < 0 ? 1 : poll(&pfd, 1, timeout);
         if (ready < 0 && errno != EINTR) {
             rc = -errno;
             break;

@@ -383,13 +383,15 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         fuse_reply_buf(req, NULL, 0);
         return;
     }
-    /* Whole entries only: find the last one that fits. */
+    /* Whole entries only.  Each packed entry records where the next one
+     * starts (its `off`, 8 bytes in), which is how they are walked. */
     size_t end = (size_t)off;
     while (end < b->len) {
-        size_t next = end + fuse_add_direntry(req, NULL, 0, b->data + end + 24, NULL, 0);
+        uint64_t next;
+        memcpy(&next, b->data + end + 8, sizeof next);
         if (next - (size_t)off > size)
             break;
-        end = next;
+        end = (size_t)next;
     }
     fuse_reply_buf(req, b->data + off, end - (size_t)off);
 }
@@ -518,6 +520,7 @@ static void file_free(struct zfs_file *f)
         f->view->close(f);
     zfs_seg_put(f->seg);
     free(f->elem);
+    free(f->batch);
     free(f->carry);
     free(f->partial);
     free(f->snapshot);
@@ -552,9 +555,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         if (err == 0)
             err = zfs_elem_setup(f);
         if (err == 0) {
+            /* A batch of up to 64 KiB of elements, one at the least. */
+            f->batch_cap = 65536 / f->info.elem_size ? 65536 / f->info.elem_size : 1;
             f->elem = malloc(f->info.elem_size);
+            f->batch = malloc(f->batch_cap * f->info.elem_size);
             f->carry = malloc(f->text_max);
-            err = f->elem && f->carry ? 0 : ENOMEM;
+            err = f->elem && f->batch && f->carry ? 0 : ENOMEM;
         }
         if (err == 0)
             err = f->view->open(f, zfs_seg_mem(f->seg));

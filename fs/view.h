@@ -76,6 +76,8 @@ int zfs_elem_parse(struct zfs_file *f, const char *buf, size_t size, bool final,
  * next write. */
 int zfs_elem_keep_tail(struct zfs_file *f, const char *buf, size_t size,
                        size_t n, const size_t *ends);
+/* The same when the complete elements end at byte `end` of buf. */
+int zfs_elem_keep_tail_at(struct zfs_file *f, const char *buf, size_t size, size_t end);
 /* Once a write stopped short at an element boundary: the old partial went
  * out with the first element, and the caller sends the rest again. */
 void zfs_elem_drop_partial(struct zfs_file *f);
@@ -91,8 +93,12 @@ void zfs_elem_drop_partial(struct zfs_file *f);
 struct zfs_container_ops {
     int (*push)(void *h, const void *elem);   /* ZEROIPC_OK or full */
     int (*pop)(void *h, void *elem);          /* ZEROIPC_OK or empty */
+    int (*peek)(void *h, void *elem);         /* ZEROIPC_OK: the next pop's */
     size_t (*count)(void *h);
     size_t (*capacity)(void *h);
+    /* Optional batches: how many were moved. */
+    size_t (*push_many)(void *h, const void *elems, size_t n);
+    size_t (*pop_many)(void *h, void *elems, size_t max);
 };
 
 ssize_t zfs_container_read(struct zfs_file *f, char *buf, size_t size, off_t off);

@@ -3,6 +3,9 @@
 
 static int push(void *h, const void *e) { return zeroipc_queue_push(h, e); }
 static int pop(void *h, void *e) { return zeroipc_queue_pop(h, e); }
+static int peek(void *h, void *e) { return zeroipc_queue_peek(h, e); }
+static size_t push_many(void *h, const void *e, size_t n) { return zeroipc_queue_push_many(h, e, n); }
+static size_t pop_many(void *h, void *e, size_t n) { return zeroipc_queue_pop_many(h, e, n); }
 static size_t count(void *h) { return zeroipc_queue_size(h); }
 static size_t capacity(void *h) { return zeroipc_queue_capacity(h); }
 
@@ -38,5 +41,7 @@ const struct zfs_view zfs_view_queue = {
     .flush = zfs_container_flush,
     .ready = zfs_container_ready,
     .count = held,
-    .container = &(const struct zfs_container_ops){push, pop, count, capacity},
+    .container = &(const struct zfs_container_ops){
+        .push = push, .pop = pop, .peek = peek, .count = count, .capacity = capacity,
+        .push_many = push_many, .pop_many = pop_many},
 };

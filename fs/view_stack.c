@@ -3,6 +3,7 @@
 
 static int push(void *h, const void *e) { return zeroipc_stack_push(h, e); }
 static int pop(void *h, void *e) { return zeroipc_stack_pop(h, e); }
+static int peek(void *h, void *e) { return zeroipc_stack_top(h, e); }
 static size_t count(void *h) { return zeroipc_stack_size(h); }
 static size_t capacity(void *h) { return zeroipc_stack_capacity(h); }
 
@@ -38,5 +39,6 @@ const struct zfs_view zfs_view_stack = {
     .flush = zfs_container_flush,
     .ready = zfs_container_ready,
     .count = held,
-    .container = &(const struct zfs_container_ops){push, pop, count, capacity},
+    .container = &(const struct zfs_container_ops){
+        .push = push, .pop = pop, .peek = peek, .count = count, .capacity = capacity},
 };

@@ -103,8 +103,10 @@ struct zfs_file {
     void *handle;              /* the view's libzeroipc handle */
     int flags;                 /* open flags: O_NONBLOCK matters */
 
-    /* One element, as popped or parsed. */
+    /* One element, as popped or parsed; and room for a batch of them. */
     void *elem;
+    void *batch;
+    size_t batch_cap;
     /* Read side: the rest of an element whose text did not fit a read
      * (text_max bytes). */
     char *carry;

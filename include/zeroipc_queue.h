@@ -85,6 +85,26 @@ int zeroipc_queue_push_timeout(zeroipc_queue_t *q, const void *value,
 int zeroipc_queue_pop_timeout(zeroipc_queue_t *q, void *out,
                               int32_t timeout_ms);
 
+/*
+ * Copies the oldest element into `out` without removing it: a snapshot,
+ * which a concurrent pop may take at the same moment.  ZEROIPC_OK,
+ * ZEROIPC_ERROR_NOT_FOUND when empty, ZEROIPC_ERROR_TIMEOUT when the
+ * front kept changing under it, ZEROIPC_ERROR_INVALID_ARGUMENT for NULL.
+ */
+int zeroipc_queue_peek(zeroipc_queue_t *q, void *out);
+
+/*
+ * Batches: push up to `n` elements from `values` (n * elem_size bytes,
+ * oldest first) / pop up to `max` into `out`, and return how many, 0 when
+ * the queue is full / empty (or for NULL arguments).  Never blocks.  A
+ * batch claims its run of slots with one CAS and pays one fence and one
+ * wake check, so it moves many elements for the price of one; under
+ * contention it may move fewer than are available, never more.  The
+ * elements of one batch stay contiguous in the queue's order.
+ */
+size_t zeroipc_queue_push_many(zeroipc_queue_t *q, const void *values, size_t n);
+size_t zeroipc_queue_pop_many(zeroipc_queue_t *q, void *out, size_t max);
+
 /* push_timeout / pop_timeout with no limit. */
 int zeroipc_queue_push_wait(zeroipc_queue_t *q, const void *value);
 int zeroipc_queue_pop_wait(zeroipc_queue_t *q, void *out);

@@ -178,6 +178,146 @@ static int try_pop(const struct qview *v, void *out, struct qwait *w)
     return ZEROIPC_OK;
 }
 
+/* Copies n elements between the ring starting at slot index `from` and
+ * the flat buffer `flat`, in at most two pieces (the ring wraps). */
+static void copy_run(const struct qview *v, uint32_t from, uint8_t *flat, size_t n, bool out)
+{
+    uint32_t mask = v->capacity - 1, first = from & mask;
+    size_t head = v->capacity - first < n ? v->capacity - first : n;
+    uint8_t *slot = v->data + (size_t)first * v->elem_size;
+    size_t a = head * v->elem_size, b = (n - head) * v->elem_size;
+    if (out) {
+        memcpy(flat, slot, a);
+        memcpy(flat + a, v->data, b);
+    } else {
+        memcpy(slot, flat, a);
+        memcpy(v->data, flat + a, b);
+    }
+}
+
+/*
+ * Batches.  The run of slots t .. t+k-1 is usable when each sequence word
+ * says so; one CAS on the counter claims all of them.  Claiming fewer
+ * than were seen is always safe, so the scan stops at the first slot that
+ * is not ready.  Wakes follow the single-element rule slot by slot: a
+ * consumer can sleep on slot s only after reading head == s, so after
+ * publishing, the slots from t up to the head we read are the ones that
+ * may have a sleeper.
+ */
+static size_t push_many(const struct qview *v, const uint8_t *values, size_t n)
+{
+    uint32_t mask = v->capacity - 1;
+    uint32_t t = atomic_load_explicit(v->tail, memory_order_relaxed);
+    size_t k;
+    if (n == 0)
+        return 0;
+    for (;;) {
+        size_t limit = n < v->capacity ? n : v->capacity;
+        for (k = 0; k < limit; k++) {
+            uint32_t s = atomic_load_explicit(&v->seq[(t + k) & mask], memory_order_acquire);
+            if (s != t + (uint32_t)k)
+                break;
+        }
+        if (k == 0) {
+            uint32_t s = atomic_load_explicit(&v->seq[t & mask], memory_order_acquire);
+            if ((int32_t)(s - t) < 0)
+                return 0; /* full */
+            t = atomic_load_explicit(v->tail, memory_order_relaxed);
+            continue;
+        }
+        if (atomic_compare_exchange_weak_explicit(v->tail, &t, t + (uint32_t)k,
+                                                  memory_order_relaxed, memory_order_relaxed))
+            break;
+    }
+    copy_run(v, t, (uint8_t *)values, k, false);
+    /* Release, slot by slot: each element's bytes before its sequence. */
+    for (size_t i = 0; i < k; i++)
+        atomic_store_explicit(&v->seq[(t + i) & mask], t + (uint32_t)i + 1, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    uint32_t h = atomic_load_explicit(v->head, memory_order_relaxed);
+    for (uint32_t s = t; (int32_t)(h - s) >= 0 && s != t + (uint32_t)k; s++)
+        zeroipc_wake_word(&v->seq[s & mask]);
+    return k;
+}
+
+static size_t pop_many(const struct qview *v, uint8_t *out, size_t max)
+{
+    uint32_t mask = v->capacity - 1;
+    uint32_t h = atomic_load_explicit(v->head, memory_order_relaxed);
+    size_t k;
+    if (max == 0)
+        return 0;
+    for (;;) {
+        size_t limit = max < v->capacity ? max : v->capacity;
+        for (k = 0; k < limit; k++) {
+            uint32_t s = atomic_load_explicit(&v->seq[(h + k) & mask], memory_order_acquire);
+            if (s != h + (uint32_t)k + 1)
+                break;
+        }
+        if (k == 0) {
+            uint32_t s = atomic_load_explicit(&v->seq[h & mask], memory_order_acquire);
+            if ((int32_t)(s - (h + 1)) < 0)
+                return 0; /* empty */
+            h = atomic_load_explicit(v->head, memory_order_relaxed);
+            continue;
+        }
+        if (atomic_compare_exchange_weak_explicit(v->head, &h, h + (uint32_t)k,
+                                                  memory_order_relaxed, memory_order_relaxed))
+            break;
+    }
+    copy_run(v, h, out, k, true);
+    /* Release: our copy-out is done before producers may reuse the slots. */
+    for (size_t i = 0; i < k; i++)
+        atomic_store_explicit(&v->seq[(h + i) & mask], h + (uint32_t)i + v->capacity,
+                              memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    /* A producer sleeps on slot s only after reading tail == s + capacity. */
+    uint32_t t = atomic_load_explicit(v->tail, memory_order_relaxed);
+    for (uint32_t s = h; (int32_t)(t - (s + v->capacity)) >= 0 && s != h + (uint32_t)k; s++)
+        zeroipc_wake_word(&v->seq[s & mask]);
+    return k;
+}
+
+int zeroipc_queue_peek(zeroipc_queue_t *q, void *out)
+{
+    if (q == NULL || out == NULL)
+        return ZEROIPC_ERROR_INVALID_ARGUMENT;
+    const struct qview *v = &q->v;
+    uint32_t mask = v->capacity - 1;
+    for (unsigned round = 0; round < 64; round++) {
+        uint32_t h = atomic_load_explicit(v->head, memory_order_acquire);
+        _Atomic uint32_t *sp = &v->seq[h & mask];
+        uint32_t s = atomic_load_explicit(sp, memory_order_acquire);
+        if ((int32_t)(s - (h + 1)) < 0)
+            return ZEROIPC_ERROR_NOT_FOUND;
+        if (s == h + 1) {
+            memcpy(out, v->data + (size_t)(h & mask) * v->elem_size, v->elem_size);
+            /* The copy is good if the slot was neither popped nor refilled
+             * while we read it. */
+            atomic_thread_fence(memory_order_acquire);
+            if (atomic_load_explicit(sp, memory_order_relaxed) == s &&
+                atomic_load_explicit(v->head, memory_order_relaxed) == h)
+                return ZEROIPC_OK;
+        }
+        zeroipc_backoff(round);
+    }
+    return ZEROIPC_ERROR_TIMEOUT;
+}
+
+size_t zeroipc_queue_push_many(zeroipc_queue_t *q, const void *values, size_t n)
+{
+    if (q == NULL || values == NULL)
+        return 0;
+    return push_many(&q->v, values, n);
+}
+
+size_t zeroipc_queue_pop_many(zeroipc_queue_t *q, void *out, size_t max)
+{
+    if (q == NULL || out == NULL)
+        return 0;
+    return pop_many(&q->v, out, max);
+}
+
 typedef int (*qtry_fn)(const struct qview *, void *, struct qwait *);
 
 /* Retries `try` until it succeeds or the deadline passes, sleeping on the

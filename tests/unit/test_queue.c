@@ -692,6 +692,133 @@ static void test_mpmc_threads(void **state)
     assert_int_equal(zeroipc_queue_empty(q), 1);
 }
 
+/* Batches keep FIFO order with single operations, wrap the ring, stop
+ * at full and empty, and never move more than asked. */
+static void test_batches(void **state)
+{
+    (void)state;
+    zeroipc_memory_t *m = ut_seg(NULL, "bt", 65536, 4);
+    zeroipc_queue_t *q = mkqueue(m, "q", sizeof(uint32_t), 8);
+    uint32_t in[20], out[20];
+    for (uint32_t i = 0; i < 20; i++)
+        in[i] = 100 + i;
+    assert_int_equal(zeroipc_queue_push_many(q, in, 0), 0);
+    assert_int_equal(zeroipc_queue_push_many(q, in, 3), 3);
+    uint32_t one = 103;
+    assert_int_equal(zeroipc_queue_push(q, &one), ZEROIPC_OK);
+    assert_int_equal(zeroipc_queue_push_many(q, in + 4, 20), 4); /* only room for 4 */
+    assert_int_equal(zeroipc_queue_push_many(q, in, 1), 0);      /* full */
+    assert_int_equal(zeroipc_queue_full(q), 1);
+    assert_int_equal(zeroipc_queue_pop(q, &one), ZEROIPC_OK);
+    assert_int_equal(one, 100);
+    assert_int_equal(zeroipc_queue_pop_many(q, out, 2), 2);
+    assert_int_equal(out[0], 101);
+    assert_int_equal(out[1], 102);
+    /* Wrap: 5 held, the next batch straddles the end of the ring. */
+    assert_int_equal(zeroipc_queue_push_many(q, in + 8, 3), 3);
+    memset(out, 0, sizeof out);
+    assert_int_equal(zeroipc_queue_pop_many(q, out, 20), 8);
+    for (uint32_t i = 0; i < 8; i++)
+        assert_int_equal(out[i], 103 + i);
+    assert_int_equal(zeroipc_queue_pop_many(q, out, 20), 0); /* empty */
+    assert_int_equal(zeroipc_queue_empty(q), 1);
+    /* Many laps of mixed batch sizes. */
+    uint32_t next_in = 0, next_out = 0;
+    for (int round = 0; round < 2000; round++) {
+        uint32_t buf[8];
+        size_t n = (size_t)(round % 7) + 1;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = next_in + (uint32_t)i;
+        next_in += (uint32_t)zeroipc_queue_push_many(q, buf, n);
+        size_t got = zeroipc_queue_pop_many(q, buf, (size_t)(round % 5) + 1);
+        for (size_t i = 0; i < got; i++)
+            assert_int_equal(buf[i], next_out++);
+    }
+    assert_int_equal(zeroipc_queue_size(q), next_in - next_out);
+    while (zeroipc_queue_pop_many(q, out, 20) > 0)
+        ;
+    assert_int_equal(zeroipc_queue_peek(q, &one), ZEROIPC_ERROR_NOT_FOUND);
+    one = 7;
+    assert_int_equal(zeroipc_queue_push(q, &one), ZEROIPC_OK);
+    one = 8;
+    assert_int_equal(zeroipc_queue_push(q, &one), ZEROIPC_OK);
+    one = 0;
+    assert_int_equal(zeroipc_queue_peek(q, &one), ZEROIPC_OK);
+    assert_int_equal(one, 7);
+    assert_int_equal(zeroipc_queue_size(q), 2);       /* peek takes nothing */
+    assert_int_equal(zeroipc_queue_pop_many(q, out, 2), 2);
+    assert_int_equal(zeroipc_queue_peek(NULL, &one), ZEROIPC_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(zeroipc_queue_push_many(NULL, in, 1), 0);
+    assert_int_equal(zeroipc_queue_pop_many(q, NULL, 1), 0);
+}
+
+struct batch_worker {
+    zeroipc_queue_t *q;
+    int id;
+    _Atomic uint32_t *seen;
+    int rc;
+};
+
+#define BATCH_PER 200000
+
+static void *batch_producer(void *arg)
+{
+    struct batch_worker *w = arg;
+    uint32_t buf[13];
+    for (uint32_t v = 0; v < BATCH_PER;) {
+        size_t n = 0;
+        while (n < 13 && v + n < BATCH_PER) {
+            buf[n] = (uint32_t)w->id * BATCH_PER + v + (uint32_t)n;
+            n++;
+        }
+        v += (uint32_t)zeroipc_queue_push_many(w->q, buf, n);
+    }
+    return NULL;
+}
+
+static void *batch_consumer(void *arg)
+{
+    struct batch_worker *w = arg;
+    uint32_t buf[11], last[2] = {0, 0};
+    bool any[2] = {false, false};
+    while (atomic_load(&w->seen[2 * BATCH_PER]) < 2 * BATCH_PER) {
+        size_t n = zeroipc_queue_pop_many(w->q, buf, 11);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t p = buf[i] / BATCH_PER;
+            if (p > 1 || atomic_fetch_add(&w->seen[buf[i]], 1) != 0 ||
+                (any[p] && buf[i] <= last[p]))
+                w->rc = 1; /* out of range, duplicate, or out of order */
+            last[p] = buf[i];
+            any[p] = true;
+        }
+        atomic_fetch_add(&w->seen[2 * BATCH_PER], (uint32_t)n);
+    }
+    return NULL;
+}
+
+static void test_batch_threads(void **state)
+{
+    (void)state;
+    zeroipc_memory_t *m = ut_seg(NULL, "btt", 65536, 4);
+    zeroipc_queue_t *q = mkqueue(m, "q", sizeof(uint32_t), 64);
+    _Atomic uint32_t *seen = calloc(2 * BATCH_PER + 1, sizeof *seen);
+    assert_non_null(seen);
+    struct batch_worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct batch_worker){q, i % 2, seen, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, i < 2 ? batch_producer : batch_consumer, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    int rc = w[2].rc | w[3].rc;
+    for (uint32_t v = 0; v < 2 * BATCH_PER; v++)
+        rc |= seen[v] != 1;
+    free((void *)seen);
+    assert_int_equal(rc, 0);
+    assert_int_equal(zeroipc_queue_empty(q), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +836,8 @@ int main(void)
         UT_TEST(test_open_bad_headers),
         UT_TEST(test_validate_footprint),
         UT_TEST(test_mpmc_threads),
+        UT_TEST(test_batches),
+        UT_TEST(test_batch_threads),
     };
     return UT_RUN(tests);
 }

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Segments written by the public C++ and Python implementations (no
+# catalogue): kinds inferred from the bytes, types shown as bytesN until
+# declared with setfattr, then the values they wrote.
+. "$(dirname "$0")/harness.sh"
+
+VEC=${ZEROIPC_VECTORS:-$FS_DIR/../../../shared/vectors}
+[ -f "$VEC/cpp_all.seg" ] && [ -f "$VEC/py_core.seg" ] || fs_skip "no vectors in $VEC"
+
+cp "$VEC/cpp_all.seg" "$(shm cpp)"
+cp "$VEC/py_core.seg" "$(shm py)"
+fs_mount
+C=$(seg cpp) P=$(seg py)
+
+expect_eq "both segments shown" "$(printf '%s\n' "${PREFIX}cpp" "${PREFIX}py")" "$(ls "$MNT" | sort)"
+lsc=$(ls -A "$C")
+for f in arr_f32 q_i32 stk_i32 .create .table; do
+  expect_line "ls of the C++ segment" "$f" "$lsc"
+done
+lsp=$(ls -A "$P")
+for f in p_arr_f64 p_points p_bytes p_q_i64 p_stk_f32; do
+  expect_line "ls of the Python segment" "$f" "$lsp"
+done
+
+# kind, type (bytesN), capacity, count, offset and size, from the bytes.
+# name kind type capacity count offset size
+while read -r f kind type cap count off size; do
+  F=$C/$f; [[ $f == p_* ]] && F=$P/$f
+  expect_xattr "foreign" "$F" kind "$kind"
+  expect_xattr "foreign" "$F" type "$type"
+  expect_xattr "foreign" "$F" capacity "$cap"
+  [ "$count" = - ] || expect_xattr "foreign" "$F" count "$count"
+  expect_xattr "foreign" "$F" offset "$off"
+  expect_xattr "foreign" "$F" size "$size"
+done <<'EOF'
+arr_f32 array bytes4 6 - 3104 32
+q_i32 queue bytes4 8 3 3136 80
+stk_i32 stack bytes4 6 3 3216 64
+p_arr_f64 array bytes8 4 - 3104 40
+p_points array bytes16 3 - 3144 56
+p_bytes array bytes1 5 - 3200 13
+p_q_i64 queue bytes8 4 2 3216 64
+p_stk_f32 stack bytes4 4 2 3280 48
+EOF
+expect_line ".table of the C++ segment" "0 arr_f32 3104 32 array" "$(fs_table "$C")"
+expect_line ".table of the C++ segment" "35 chb_buffer 6152 48 queue" "$(fs_table "$C")"
+expect_eq ".table lists all 38 entries" 38 "$(fs_table "$C" | grep -c .)"
+expect_xattr "C++ segment" "$C" entries 38
+expect_xattr "C++ segment" "$C" used 6240
+expect_xattr "C++ segment" "$C" size 262144
+expect_xattr "C++ segment" "$C" table_capacity 64
+
+# Arrays read as hex without consuming; nothing so far wrote a byte.
+expect_eq "arr_f32 as bytes4" "$(printf '%s\n' 0000c03f 000010c0 00004040 00000000 00108044 000000be)" "$(cat "$C/arr_f32")"
+expect_eq "p_bytes as bytes1" "$(printf '%s\n' 01 02 03 fa ff)" "$(cat "$P/p_bytes")"
+expect_eq "browsing changed no byte of the C++ segment" \
+  "14c7f58d2979d01a149b181bd3452edbaeadbf33ddf326b5e6771f8ef0646b59" "$(sha256sum <"$(shm cpp)" | cut -d' ' -f1)"
+expect_eq "browsing changed no byte of the Python segment" \
+  "12fb99d3ae336d2d82ccc1c028bcd6dff278c83e1b55e35ef539dcc28753a3e4" "$(sha256sum <"$(shm py)" | cut -d' ' -f1)"
+
+# Declared types.  A size that does not match is refused.
+check_not "i64 on a 4-byte element refused" setfattr -n user.zeroipc.type -v i64 "$C/arr_f32"
+expect_xattr "after the refusal" "$C/arr_f32" type bytes4
+expect_ok "setfattr -n user.zeroipc.type -v f32 '$C/arr_f32'"
+expect_xattr "declared" "$C/arr_f32" type f32
+expect_eq "arr_f32 as f32" "$(printf '%s\n' 1.5 -2.25 3 0 1024.5 -0.125)" "$(cat "$C/arr_f32")"
+expect_eq "arr_f32 again (arrays do not consume)" "$(printf '%s\n' 1.5 -2.25 3 0 1024.5 -0.125)" "$(cat "$C/arr_f32")"
+expect_ok "setfattr -n user.zeroipc.type -v i32 '$C/q_i32'"
+expect_eq "q_i32 pops" "$(printf '%s\n' 22 33 44)" "$(cat "$C/q_i32")"
+expect_xattr "q_i32 after cat" "$C/q_i32" count 0
+expect_ok "setfattr -n user.zeroipc.type -v i32 '$C/stk_i32'"
+expect_eq "stk_i32 pops" "$(printf '%s\n' 7 6 5)" "$(cat "$C/stk_i32")"
+
+expect_ok "setfattr -n user.zeroipc.type -v f64 '$P/p_arr_f64'"
+expect_eq "p_arr_f64" "$(printf '%s\n' 6.5 -0.25 1024 0)" "$(cat "$P/p_arr_f64")"
+expect_ok "setfattr -n user.zeroipc.type -v f32,f32,u64 '$P/p_points'"
+expect_eq "p_points" "$(printf '%s\n' '1 2 1000' '-3.5 4.25 2000' '0 0 0')" "$(cat "$P/p_points")"
+expect_ok "setfattr -n user.zeroipc.type -v u8 '$P/p_bytes'"
+expect_eq "p_bytes" "$(printf '%s\n' 1 2 3 250 255)" "$(cat "$P/p_bytes")"
+expect_ok "setfattr -n user.zeroipc.type -v i64 '$P/p_q_i64'"
+expect_ok "setfattr -n user.zeroipc.type -v f32 '$P/p_stk_f32'"
+expect_eq "p_stk_f32 pops" "$(printf '%s\n' 2.5 1.5)" "$(cat "$P/p_stk_f32")"
+
+# Pushes through the mount land where a public implementation looks:
+# the C++ queue's tail moves and the element is in slot 4.
+echo 55 >"$C/q_i32"
+expect_eq "q_i32 tail after a push" 5 "$(od -An -tu4 -j$((3136 + 4)) -N4 "$(shm cpp)" | tr -d ' ')"
+expect_eq "q_i32 slot 4" 55 "$(od -An -td4 -j$((3136 + 16 + 16)) -N4 "$(shm cpp)" | tr -d ' ')"
+expect_eq "p_q_i64 still pops" "$(printf '%s\n' 6 7)" "$(cat "$P/p_q_i64")"
+
+# Declared types survive a remount (a catalogue was added).
+fs_remount
+expect_xattr "after remount" "$C/arr_f32" type f32
+expect_xattr "after remount" "$P/p_points" type f32,f32,u64
+expect_xattr "after remount" "$P/p_stk_f32" type f32
+expect_xattr "after remount" "$C/q_i32" type i32
+expect_xattr "after remount" "$P/p_q_i64" type i64
+if [ -e "$C/chb_buffer" ]; then
+  expect_xattr "an undeclared one is still bytesN" "$C/chb_buffer" type bytes4
+else
+  note "chb_buffer (a channel's companion queue) is not shown"
+fi
+
+# No room for a catalogue: ENOSPC, and nothing changes.
+"${FSIO[@]}" fullseg "$(shm full)"
+F=$(seg full)
+wait_until 3 "[ -e '$F/q' ]"
+expect_xattr "full-table segment" "$F/q" kind queue
+expect_xattr "full-table segment" "$F/q" type bytes4
+sum1=$(sha256sum <"$(shm full)")
+expect_errno ENOSPC "setfattr -n user.zeroipc.type -v i32 '$F/q'"
+expect_xattr "after ENOSPC" "$F/q" type bytes4
+expect_eq "ENOSPC changed no byte" "$sum1" "$(sha256sum <"$(shm full)")"
+expect_eq "the queue still pops (as bytes)" "$(printf '%s\n' 05000000 06000000)" "$(cat "$F/q")"
+
+# Names no file can have, or that would break a .table line.
+"${FSIO[@]}" oddseg "$(shm odd)"
+O=$(seg odd)
+wait_until 3 "[ -d '$O' ]"
+expect_eq "ls -A shows the names a file can have" \
+  "$(printf '%s\n' .create .table 'a b' 'back\slash' ok "$(printf 't\tab')" | LC_ALL=C sort)" \
+  "$(ls -A "$O" | LC_ALL=C sort)"
+expect_eq "a name with a blank is a file" "$(printf '%s\n' 0 100)" "$(setfattr -n user.zeroipc.type -v u8 "$O/a b" && cat "$O/a b")"
+otable=$(fs_table "$O")
+for l in '0 a\\x20b 416 10 array' '1 x/y 432 10 array' '2 .* 448 10 array' \
+         '3 t\\x09ab 464 10 array' '4 back\\x5cslash 480 10 array' '5 ok 496 10 array'; do
+  expect_line ".table escapes and keeps every entry" "$l" "$otable"
+done
+
+fs_done
