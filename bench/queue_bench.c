@@ -52,6 +52,8 @@
 #include "zeroipc_memory.h"
 #include "zeroipc_queue.h"
 
+#include "machine.h"
+
 #define MAX_SIDE 64                   /* producers, and consumers, at most */
 #define MAX_PROCS (2 * MAX_SIDE)
 #define END_MARKER UINT64_MAX         /* never an element: those are 1..N */
@@ -789,70 +791,6 @@ no_pipe:
     goto out;
 }
 
-/* ---- machine description -------------------------------------------------- */
-
-static void cpu_model(char *out, size_t len)
-{
-    snprintf(out, len, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        /* x86 says "model name"; some other architectures only "Hardware"
-         * or "cpu model". */
-        if (strncmp(line, "model name", 10) == 0 ||
-            strncmp(line, "cpu model", 9) == 0 ||
-            strncmp(line, "Hardware", 8) == 0) {
-            char *colon = strchr(line, ':');
-            if (colon) {
-                colon++;
-                while (*colon == ' ' || *colon == '\t')
-                    colon++;
-                colon[strcspn(colon, "\n")] = '\0';
-                snprintf(out, len, "%s", colon);
-                break;
-            }
-        }
-    }
-    fclose(f);
-}
-
-static long read_proc_long(const char *path, long fallback)
-{
-    FILE *f = fopen(path, "r");
-    long v;
-    if (!f)
-        return fallback;
-    if (fscanf(f, "%ld", &v) != 1)
-        v = fallback;
-    fclose(f);
-    return v;
-}
-
-/* Other work on the machine skews every figure; printing the load beside
- * them lets a reader judge a run. */
-static void print_load(const char *when)
-{
-    char buf[128] = "unknown";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fgets(buf, sizeof buf, f))
-            buf[strcspn(buf, "\n")] = '\0';
-        fclose(f);
-    }
-    printf("load      %s: %s (/proc/loadavg)\n", when, buf);
-}
-
-/* What nproc(1) prints: the CPUs this process may run on. */
-static int usable_cpus(void)
-{
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        return CPU_COUNT(&set);
-    return (int)sysconf(_SC_NPROCESSORS_ONLN);
-}
-
 /* ---- command line ---------------------------------------------------------- */
 
 static void usage(FILE *out, const char *prog)
@@ -989,7 +927,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    long msg_max = read_proc_long("/proc/sys/fs/mqueue/msg_max", 10);
+    long msg_max = bench_read_proc_long("/proc/sys/fs/mqueue/msg_max", 10);
     fx.mq_depth = cfg.mq_depth > 0 ? cfg.mq_depth : msg_max;
     int pipe_bytes = 65536;
     {
@@ -1003,10 +941,10 @@ int main(int argc, char **argv)
 
     char model[256];
     struct utsname un;
-    cpu_model(model, sizeof model);
+    bench_cpu_model(model, sizeof model);
     if (uname(&un) != 0)
         memset(&un, 0, sizeof un);
-    int cpus = usable_cpus();
+    int cpus = bench_usable_cpus();
     int mpmc_procs = cfg.producers + cfg.consumers;
 
     printf("zeroipc queue benchmark: cross-process throughput, 8-byte elements\n");
@@ -1031,7 +969,7 @@ int main(int argc, char **argv)
         printf("note      MPMC runs %d processes on %d CPUs: it measures "
                "behaviour under preemption, not parallel speed-up\n",
                mpmc_procs, cpus);
-    print_load("before");
+    bench_print_load("before");
     printf("method    %d round%s, cases interleaved; median run shown, with "
            "the range over the rounds\n", cfg.rounds, cfg.rounds == 1 ? "" : "s");
     printf("ratio     zeroipc/this = median rate of the group's zeroipc "
@@ -1105,7 +1043,7 @@ int main(int argc, char **argv)
             failures++;
     }
     printf("\n");
-    print_load("after ");
+    bench_print_load("after ");
     printf("total %.1f s; %s\n", (double)(now_ns() - start) / 1e9,
            failures ? "SOME CASES FAILED" : "every run verified "
            "(count, checksum, per-producer order with one consumer)");

@@ -24,6 +24,7 @@ struct zeroipc_memory {
     uint32_t max_entries;
     int fd;             /* kept open for the table flock */
     pid_t pid;          /* the process fd's open file description is ours in */
+    unsigned forks;     /* fork count (table.c) when pid was last checked */
     _Atomic int error;  /* last error of an operation through this handle */
     /* flock() excludes other open file descriptions, not other threads
      * sharing this one: threads of one process are serialized here. */

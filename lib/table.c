@@ -30,11 +30,32 @@
  * the same object (through /proc, so that a segment recreated under the
  * name meanwhile is not picked up by mistake).
  */
+static _Atomic unsigned fork_count; /* bumped in every child */
+static pthread_once_t fork_hook = PTHREAD_ONCE_INIT;
+
+static void after_fork_in_child(void)
+{
+    atomic_fetch_add_explicit(&fork_count, 1, memory_order_relaxed);
+}
+
+static void install_fork_hook(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_in_child);
+}
+
 static int own_descriptor(zeroipc_memory_t *mem)
 {
-    pid_t pid = getpid();
-    if (mem->pid == pid)
+    /* A counter bumped by an atfork hook tells a new process without a
+     * getpid() system call on every table operation. */
+    pthread_once(&fork_hook, install_fork_hook);
+    unsigned forks = atomic_load_explicit(&fork_count, memory_order_relaxed);
+    if (mem->forks == forks)
         return ZEROIPC_OK;
+    pid_t pid = getpid();
+    if (mem->pid == pid) {
+        mem->forks = forks;
+        return ZEROIPC_OK;
+    }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", mem->fd);
     int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -43,6 +64,7 @@ static int own_descriptor(zeroipc_memory_t *mem)
     close(mem->fd);
     mem->fd = fd;
     mem->pid = pid;
+    mem->forks = forks;
     return ZEROIPC_OK;
 }
 

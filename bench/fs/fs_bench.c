@@ -65,6 +65,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "machine.h"
+
 #ifndef ZEROIPCFS_PATH
 #define ZEROIPCFS_PATH "zeroipcfs"
 #endif
@@ -871,52 +873,6 @@ static void run_round(int round)
     }
 }
 
-/* ---- machine description -------------------------------------------------- */
-
-static void cpu_model(char *out, size_t len)
-{
-    snprintf(out, len, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0 || strncmp(line, "cpu model", 9) == 0 ||
-            strncmp(line, "Hardware", 8) == 0) {
-            char *colon = strchr(line, ':');
-            if (colon) {
-                colon++;
-                while (*colon == ' ' || *colon == '\t')
-                    colon++;
-                colon[strcspn(colon, "\n")] = '\0';
-                snprintf(out, len, "%s", colon);
-                break;
-            }
-        }
-    }
-    fclose(f);
-}
-
-static void print_load(const char *when)
-{
-    char buf[128] = "unknown";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fgets(buf, sizeof buf, f))
-            buf[strcspn(buf, "\n")] = '\0';
-        fclose(f);
-    }
-    printf("load      %s: %s (/proc/loadavg)\n", when, buf);
-}
-
-static int usable_cpus(void)
-{
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        return CPU_COUNT(&set);
-    return (int)sysconf(_SC_NPROCESSORS_ONLN);
-}
-
 /* ---- command line ---------------------------------------------------------- */
 
 static void usage(FILE *out, const char *prog)
@@ -1210,7 +1166,7 @@ int main(int argc, char **argv)
 
     uint64_t capacity = 0;
     size_t seg_mb = 0;
-    int cpus = usable_cpus();
+    int cpus = bench_usable_cpus();
     if (cfg.pin && !pin_cpu())
         return 1;
     if (!make_data()) {
@@ -1223,7 +1179,7 @@ int main(int argc, char **argv)
 
     char model[256];
     struct utsname un;
-    cpu_model(model, sizeof model);
+    bench_cpu_model(model, sizeof model);
     if (uname(&un) != 0)
         memset(&un, 0, sizeof un);
     printf("zeroipcfs benchmark: the driver against a FUSE filesystem that does nothing\n");
@@ -1240,7 +1196,7 @@ int main(int argc, char **argv)
     printf("queue     u64, capacity %" PRIu64 "; bulk: %" PRIu64 " elements, values 1..N,"
            " %zu bytes of text, %zu of records\n", capacity, cfg.bulk_elements, text_len,
            bin_len);
-    print_load("before");
+    bench_print_load("before");
     printf("method    %d round%s; per-op cases alternate the filesystems every %d operations,\n"
            "          bulk cases run %d times a round, alternating; median shown; bulk nullfs\n"
            "          rows move the same bytes with the same 128 KiB buffers\n",
@@ -1276,7 +1232,7 @@ int main(int argc, char **argv)
     printf("(bulk rows: ops are elements, M ops/s is M elements/s)\n\n");
     print_targets();
     printf("\n");
-    print_load("after ");
+    bench_print_load("after ");
     printf("total %.1f s; %s\n", total,
            failures ? "SOME CASES FAILED"
                     : "every run verified (count, sum and FIFO order of every element popped)");
