@@ -260,25 +260,39 @@ static inline uint8_t *ut_at(zeroipc_memory_t *m, size_t off)
     assert_non_null(b);
     return b + off;
 }
+/* Words of live structures, which other threads may be using: accessed
+ * as atomics where aligned, as the library and its peers do. */
 static inline uint32_t ut_get32(zeroipc_memory_t *m, size_t off)
 {
-    uint32_t v;
-    memcpy(&v, ut_at(m, off), sizeof v);
+    uint32_t v, *p = (uint32_t *)(void *)ut_at(m, off);
+    if ((uintptr_t)p % 4 == 0)
+        return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    memcpy(&v, p, sizeof v);
     return v;
 }
 static inline uint64_t ut_get64(zeroipc_memory_t *m, size_t off)
 {
-    uint64_t v;
-    memcpy(&v, ut_at(m, off), sizeof v);
+    uint64_t v, *p = (uint64_t *)(void *)ut_at(m, off);
+    if ((uintptr_t)p % 8 == 0)
+        return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    memcpy(&v, p, sizeof v);
     return v;
 }
 static inline void ut_set32(zeroipc_memory_t *m, size_t off, uint32_t v)
 {
-    memcpy(ut_at(m, off), &v, sizeof v);
+    uint32_t *p = (uint32_t *)(void *)ut_at(m, off);
+    if ((uintptr_t)p % 4 == 0)
+        __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+    else
+        memcpy(p, &v, sizeof v);
 }
 static inline void ut_set64(zeroipc_memory_t *m, size_t off, uint64_t v)
 {
-    memcpy(ut_at(m, off), &v, sizeof v);
+    uint64_t *p = (uint64_t *)(void *)ut_at(m, off);
+    if ((uintptr_t)p % 8 == 0)
+        __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+    else
+        memcpy(p, &v, sizeof v);
 }
 
 /* A structure name of exactly `len` bytes ('a'..'z' repeating, with a tag
