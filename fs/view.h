@@ -47,6 +47,7 @@ const struct zfs_view *zfs_view_for(zeroipc_kind_t kind);
 extern const struct zfs_view zfs_view_array;
 extern const struct zfs_view zfs_view_queue;
 extern const struct zfs_view zfs_view_stack;
+extern const struct zfs_view zfs_view_ring;
 
 /*
  * Elements as bytes on the file (element.c): text lines in text format,

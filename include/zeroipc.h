@@ -13,10 +13,13 @@
  *   zeroipc_array.h    fixed arrays
  *   zeroipc_queue.h    bounded MPMC FIFO queue
  *   zeroipc_stack.h    bounded MPMC LIFO stack
+ *   zeroipc_pool.h     fixed pool of nodes, allocated and freed by index
+ *   zeroipc_ring.h     single-producer single-consumer ring
  *   zeroipc_barrier.h  reusable barrier
  *   zeroipc_latch.h    single-use countdown latch
  *   zeroipc_catalog.h  kinds, element types, and the catalogue
  *   zeroipc_codec.h    element types as text
+ *   zeroipc_map.h      hash maps and sets (open addressing)
  *
  * Conventions.  Handles are opaque (zeroipc_X_t).  zeroipc_X_create(mem,
  * name, ...) makes a structure, zeroipc_X_open(mem, name) finds one,
@@ -33,10 +36,13 @@
 #include "zeroipc_array.h"
 #include "zeroipc_queue.h"
 #include "zeroipc_stack.h"
+#include "zeroipc_pool.h"
+#include "zeroipc_ring.h"
 #include "zeroipc_barrier.h"
 #include "zeroipc_latch.h"
 #include "zeroipc_catalog.h"
 #include "zeroipc_codec.h"
+#include "zeroipc_map.h"
 
 #define ZEROIPC_VERSION_STRING "0.1.0"
 

@@ -55,6 +55,7 @@ typedef enum {
     ZEROIPC_KIND_QUEUE = 2,
     ZEROIPC_KIND_STACK = 3,
     ZEROIPC_KIND_CATALOG = 4,
+    ZEROIPC_KIND_RING = 5,
 } zeroipc_kind_t;
 
 /* "array", "queue", ...; "unknown" for anything else.  Never NULL. */

@@ -17,6 +17,7 @@
 #include "memory_i.h"
 #include "zeroipc_array.h"
 #include "zeroipc_queue.h"
+#include "zeroipc_ring.h"
 #include "zeroipc_stack.h"
 
 #define CATALOG_HEADER_SIZE 16
@@ -45,6 +46,7 @@ static const char *const kind_names[] = {
     [ZEROIPC_KIND_QUEUE] = "queue",
     [ZEROIPC_KIND_STACK] = "stack",
     [ZEROIPC_KIND_CATALOG] = "catalog",
+    [ZEROIPC_KIND_RING] = "ring",
 };
 
 #define KIND_COUNT (sizeof kind_names / sizeof kind_names[0])
@@ -239,7 +241,7 @@ static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t
     size_t size = (size_t)e->size;
     size_t elem;
     zeroipc_kind_t order[] = {recorded, ZEROIPC_KIND_QUEUE, ZEROIPC_KIND_STACK,
-                              ZEROIPC_KIND_ARRAY};
+                              ZEROIPC_KIND_RING, ZEROIPC_KIND_ARRAY};
     info->kind = ZEROIPC_KIND_UNKNOWN;
     info->elem_size = 0;
     info->capacity = 0;
@@ -266,6 +268,16 @@ static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t
                 info->kind = ZEROIPC_KIND_STACK;
                 info->capacity = hdr[1];
                 info->elem_size = hdr[2];
+                return;
+            }
+            break;
+        case ZEROIPC_KIND_RING:
+            if (zeroipc_ring_validate(s, size) == ZEROIPC_OK) {
+                uint32_t shape[2]; /* capacity in bytes, elem_size, at 16 */
+                memcpy(shape, s + 16, sizeof shape);
+                info->kind = ZEROIPC_KIND_RING;
+                info->capacity = shape[0] / shape[1];
+                info->elem_size = shape[1];
                 return;
             }
             break;
