@@ -60,10 +60,13 @@ static int create_one(zeroipc_memory_t *mem, char *line)
     zeroipc_type_t type;
     size_t capacity;
     char spec[ZEROIPC_TYPE_SPEC_MAX];
-    if (view == NULL || view->create == NULL ||
-        zeroipc_type_parse(w[2], strlen(w[2]), &type) != ZEROIPC_OK ||
-        zeroipc_type_format(&type, spec, sizeof spec) < 0 ||
-        strlen(spec) >= ZEROIPC_TYPE_SPEC_SIZE || !parse_count(w[3], &capacity))
+    if (view == NULL || (view->create == NULL && view->create_typed == NULL))
+        return EINVAL;
+    if (view->type_spec != NULL ? view->type_spec(mem, NULL, w[2], strlen(w[2]), spec) != 0
+                                : zeroipc_type_parse(w[2], strlen(w[2]), &type) != ZEROIPC_OK ||
+                                      zeroipc_type_format(&type, spec, sizeof spec) < 0)
+        return EINVAL;
+    if (strlen(spec) >= ZEROIPC_TYPE_SPEC_SIZE || !parse_count(w[3], &capacity))
         return EINVAL;
     const char *name = w[1];
     if (strlen(name) >= ZEROIPC_NAME_SIZE)
@@ -78,7 +81,8 @@ static int create_one(zeroipc_memory_t *mem, char *line)
     int err = zeroipc_catalog_ensure(mem);
     if (err != ZEROIPC_OK)
         return zfs_errno(err);
-    err = view->create(mem, name, zeroipc_type_size(&type), capacity);
+    err = view->create_typed ? view->create_typed(mem, name, spec, capacity)
+                             : view->create(mem, name, zeroipc_type_size(&type), capacity);
     if (err != 0)
         return err;
     err = zeroipc_catalog_set(mem, name, view->kind, spec);

@@ -17,7 +17,7 @@
  * newlines make the daemon hold unbounded memory. */
 #define PARTIAL_SLACK 256
 
-int zfs_elem_setup(struct zfs_file *f)
+int zfs_elem_setup(struct zfs_file *f, zeroipc_memory_t *mem)
 {
     size_t esz = f->info.elem_size;
     if (esz == 0)
@@ -30,7 +30,7 @@ int zfs_elem_setup(struct zfs_file *f)
             return EIO;
     }
     f->text_max = zfs_opts.binary ? esz : zeroipc_codec_max_text(&f->type) + 1;
-    return 0;
+    return f->view->setup_type ? f->view->setup_type(f, mem) : 0;
 }
 
 size_t zfs_elem_emit(struct zfs_file *f, const void *elem, char *out)

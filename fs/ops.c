@@ -95,7 +95,7 @@ static int node_attr(const struct zfs_node *n, struct stat *st)
         if (err != 0)
             break;
         view = zfs_view_for(info.kind);
-        st->st_mode = S_IFREG | (shm.st_mode & 0666);
+        st->st_mode = S_IFREG | (shm.st_mode & (view && view->read_only ? 0444 : 0666));
         st->st_nlink = 1;
         st->st_size = view ? (off_t)(view->count(zfs_seg_mem(seg), &info) * info.elem_size)
                            : (off_t)info.entry.size;
@@ -524,6 +524,7 @@ static void file_free(struct zfs_file *f)
     free(f->carry);
     free(f->partial);
     free(f->snapshot);
+    free(f->view_state);
     free(f);
 }
 
@@ -553,7 +554,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         if (err == 0 && (f->view = zfs_view_for(f->info.kind)) == NULL)
             err = EOPNOTSUPP; /* a kind the filesystem cannot show yet */
         if (err == 0)
-            err = zfs_elem_setup(f);
+            err = zfs_elem_setup(f, zfs_seg_mem(f->seg));
         if (err == 0) {
             /* A batch of up to 64 KiB of elements, one at the least. */
             f->batch_cap = 65536 / f->info.elem_size ? 65536 / f->info.elem_size : 1;
@@ -773,6 +774,12 @@ static int xattr_value(const struct zfs_node *n, const char *attr, char *out, si
             snprintf(out, len, "%s", zeroipc_kind_name(info.kind));
         else if (strcmp(attr, "type") == 0 && info.type[0] != '\0')
             snprintf(out, len, "%s", info.type);
+        else if (strcmp(attr, "type") == 0 && view != NULL && view->type_spec != NULL) {
+            char spec[ZEROIPC_TYPE_SPEC_MAX];
+            err = view->type_spec(mem, &info, NULL, 0, spec);
+            if (err == 0)
+                snprintf(out, len, "%s", spec);
+        }
         else if (strcmp(attr, "type") == 0 && info.elem_size != 0)
             snprintf(out, len, "bytes%zu", info.elem_size);
         else if (strcmp(attr, "type") == 0)
@@ -834,9 +841,6 @@ static int set_type(const struct zfs_node *n, const char *value, size_t size)
 {
     zeroipc_type_t type;
     char spec[ZEROIPC_TYPE_SPEC_MAX];
-    if (zeroipc_type_parse(value, size, &type) != ZEROIPC_OK ||
-        zeroipc_type_format(&type, spec, sizeof spec) < 0 || strlen(spec) >= ZEROIPC_TYPE_SPEC_SIZE)
-        return EINVAL;
     struct stat shm;
     int err;
     struct zfs_seg *seg = zfs_seg_get(n->seg, &shm, &err);
@@ -844,10 +848,18 @@ static int set_type(const struct zfs_node *n, const char *value, size_t size)
         return err;
     zeroipc_info_t info;
     err = find_struct(zfs_seg_mem(seg), n->name, &info);
+    const struct zfs_view *view = err == 0 ? zfs_view_for(info.kind) : NULL;
     if (err == 0 && (info.kind == ZEROIPC_KIND_UNKNOWN || info.elem_size == 0))
         err = EOPNOTSUPP; /* nothing to say the element size is */
+    else if (err == 0 && view != NULL && view->type_spec != NULL)
+        err = view->type_spec(zfs_seg_mem(seg), &info, value, size, spec);
+    else if (err == 0 && (zeroipc_type_parse(value, size, &type) != ZEROIPC_OK ||
+                          zeroipc_type_format(&type, spec, sizeof spec) < 0))
+        err = EINVAL;
     else if (err == 0 && zeroipc_type_size(&type) != info.elem_size)
         err = EINVAL;     /* the bytes are what they are: only their reading may change */
+    if (err == 0 && strlen(spec) >= ZEROIPC_TYPE_SPEC_SIZE)
+        err = EINVAL;
     if (err == 0) {
         int zerr = zeroipc_catalog_set(zfs_seg_mem(seg), n->name, info.kind, spec);
         err = zfs_errno(zerr);

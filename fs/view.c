@@ -8,6 +8,9 @@ const struct zfs_view *zfs_view_for(zeroipc_kind_t kind)
         &zfs_view_queue,
         &zfs_view_stack,
         &zfs_view_ring,
+        &zfs_view_map,
+        &zfs_view_set,
+        &zfs_view_pool,
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         if (views[i]->kind == kind)

@@ -26,6 +26,25 @@ struct zfs_view {
      * positive errno. */
     int (*create)(zeroipc_memory_t *mem, const char *name, size_t elem_size,
                   size_t capacity);
+    /* Writes are refused (EPERM) and the file's mode has no write bits. */
+    bool read_only;
+    /* Optional, instead of create: creates from the canonical type spec
+     * (the one type_spec, or else zeroipc_type_format, gave), for kinds
+     * that need more than an element size (hash tables, alignment). */
+    int (*create_typed)(zeroipc_memory_t *mem, const char *name, const char *spec,
+                        size_t capacity);
+    /* Optional, for kinds whose type is not one element type (a map's
+     * KEY:VALUE): writes the canonical form of `spec` (`len` bytes) into
+     * canon (ZEROIPC_TYPE_SPEC_MAX bytes), checking that it fits the
+     * structure `info` of `mem` unless info is NULL (at create); with spec
+     * NULL, writes the spec shown while none is declared.  0 or a
+     * positive errno (EINVAL for a spec that does not fit). */
+    int (*type_spec)(zeroipc_memory_t *mem, const zeroipc_info_t *info,
+                     const char *spec, size_t len, char *canon);
+    /* Optional: run by zfs_elem_setup after f->type and f->text_max are
+     * set, to set up what else the view reads and writes by (its
+     * f->view_state, freed with the file); 0 or a positive errno. */
+    int (*setup_type)(struct zfs_file *f, zeroipc_memory_t *mem);
     /* Opens the structure into f->handle; 0 or a positive errno. */
     int (*open)(struct zfs_file *f, zeroipc_memory_t *mem);
     void (*close)(struct zfs_file *f);
@@ -48,14 +67,29 @@ extern const struct zfs_view zfs_view_array;
 extern const struct zfs_view zfs_view_queue;
 extern const struct zfs_view zfs_view_stack;
 extern const struct zfs_view zfs_view_ring;
+extern const struct zfs_view zfs_view_map;
+extern const struct zfs_view zfs_view_set;
+extern const struct zfs_view zfs_view_pool;
+
+/* Maps and sets share their files' behaviour (view_map.c); view_set.c
+ * is the set's own few calls. */
+int zfs_htab_setup(struct zfs_file *f, zeroipc_memory_t *mem, bool set);
+int zfs_htab_open(struct zfs_file *f, zeroipc_memory_t *mem);
+void zfs_htab_close(struct zfs_file *f);
+ssize_t zfs_htab_read(struct zfs_file *f, char *buf, size_t size, off_t off);
+ssize_t zfs_htab_write(struct zfs_file *f, const char *buf, size_t size, off_t off);
+int zfs_htab_flush(struct zfs_file *f);
+unsigned zfs_htab_ready(struct zfs_file *f);
+size_t zfs_htab_count(zeroipc_memory_t *mem, const zeroipc_info_t *info);
 
 /*
  * Elements as bytes on the file (element.c): text lines in text format,
  * fixed records in binary format.
  */
 
-/* Sets f->type and f->text_max from f->info (bytesN when untyped). */
-int zfs_elem_setup(struct zfs_file *f);
+/* Sets f->type and f->text_max from f->info (bytesN when untyped), then
+ * runs the view's setup_type if it has one. */
+int zfs_elem_setup(struct zfs_file *f, zeroipc_memory_t *mem);
 /* Writes one element's text and newline (or its record) at out, which
  * has f->text_max bytes; returns the length. */
 size_t zfs_elem_emit(struct zfs_file *f, const void *elem, char *out);

@@ -120,6 +120,10 @@ struct zfs_file {
     char *snapshot;
     size_t snapshot_len;
 
+    /* What else a view keeps per open file (a map's key and value
+     * types): malloc'd by the view, freed with the file. */
+    void *view_state;
+
     struct fuse_pollhandle *ph;   /* kernel's poll registration, if any */
     unsigned poll_events;         /* what its poller waits for */
     struct zfs_file *poll_next;

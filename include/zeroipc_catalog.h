@@ -56,6 +56,9 @@ typedef enum {
     ZEROIPC_KIND_STACK = 3,
     ZEROIPC_KIND_CATALOG = 4,
     ZEROIPC_KIND_RING = 5,
+    ZEROIPC_KIND_MAP = 6,
+    ZEROIPC_KIND_SET = 7,
+    ZEROIPC_KIND_POOL = 8,
 } zeroipc_kind_t;
 
 /* "array", "queue", ...; "unknown" for anything else.  Never NULL. */

@@ -16,6 +16,8 @@
 
 #include "memory_i.h"
 #include "zeroipc_array.h"
+#include "zeroipc_map.h"
+#include "zeroipc_pool.h"
 #include "zeroipc_queue.h"
 #include "zeroipc_ring.h"
 #include "zeroipc_stack.h"
@@ -47,6 +49,9 @@ static const char *const kind_names[] = {
     [ZEROIPC_KIND_STACK] = "stack",
     [ZEROIPC_KIND_CATALOG] = "catalog",
     [ZEROIPC_KIND_RING] = "ring",
+    [ZEROIPC_KIND_MAP] = "map",
+    [ZEROIPC_KIND_SET] = "set",
+    [ZEROIPC_KIND_POOL] = "pool",
 };
 
 #define KIND_COUNT (sizeof kind_names / sizeof kind_names[0])
@@ -228,11 +233,52 @@ int zeroipc_catalog_get(zeroipc_memory_t *mem, const char *name,
 }
 
 /*
+ * A hash table's slot states are EMPTY, OCCUPIED, DELETED or INSERTING
+ * (0 to 3) whatever other processes do, and its size never exceeds its
+ * capacity: what a set must show beyond its header, since a stack of
+ * 4-byte elements with an even capacity has the same header words and
+ * exact size as a set of 4-byte elements (see classify).  Reads the states
+ * of the `capacity` slots of `stride` bytes after the 16-byte header.
+ */
+static bool htab_plausible(const uint8_t *s, size_t size)
+{
+    uint32_t hdr[4];
+    memcpy(hdr, s, sizeof hdr);
+    size_t capacity = hdr[1];
+    if (capacity == 0 || hdr[0] > capacity)
+        return false;
+    size_t stride = (size - ZEROIPC_MAP_HEADER_SIZE) / capacity;
+    for (size_t i = 0; i < capacity; i++) {
+        uint32_t state;
+        memcpy(&state, s + ZEROIPC_MAP_HEADER_SIZE + i * stride, sizeof state);
+        if (state > ZEROIPC_MAP_INSERTING)
+            return false;
+    }
+    return true;
+}
+
+/*
  * Fills in kind, element size and capacity of info->entry from its bytes.
  * `recorded` is the catalogue's word, believed only if the bytes agree.
- * Inference tries the kinds with the strictest checks first: queue and
- * stack must match their size formulas exactly, while nearly any entry
- * whose first word divides the rest passes as an array.
+ * Inference tries the kinds with the strictest checks first: queue,
+ * set, stack, ring, map and pool must match their size formulas exactly,
+ * while nearly any entry whose first word divides the rest passes as an
+ * array, so array comes last.
+ *
+ * Sets and stacks.  A set's header {size, capacity, elem_size, 0} and a
+ * stack's {top, capacity, elem_size, 0} are alike, and for 4-byte
+ * elements and an even capacity so are their sizes (16 + 8 * capacity), so
+ * the header cannot tell them apart (the vectors' set_i32 validates as a
+ * stack, their stk_i32 and p_stk_f32 as sets).  A set is therefore tried
+ * before the stack and taken only when its reserved word is 0, the size
+ * is exact, the size field is at most the capacity and every slot state is
+ * 0 to 3 (htab_plausible); a stack whose slot words happen to all read as
+ * such states (say an unused stack that once held 1, 2, 3...) would
+ * still be taken for a set, and only a catalogue record (tried first)
+ * keeps it a stack.  An empty stack's top is -1, never a set's size.
+ * Maps have a non-zero value size where sets and stacks have the 0
+ * word, so they cannot be confused with either; they get the same state
+ * check all the same, being tried before the pool and the array.
  */
 static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t recorded)
 {
@@ -240,8 +286,9 @@ static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t
     const uint8_t *s = mem->base + e->offset;
     size_t size = (size_t)e->size;
     size_t elem;
-    zeroipc_kind_t order[] = {recorded, ZEROIPC_KIND_QUEUE, ZEROIPC_KIND_STACK,
-                              ZEROIPC_KIND_RING, ZEROIPC_KIND_ARRAY};
+    zeroipc_kind_t order[] = {recorded, ZEROIPC_KIND_QUEUE, ZEROIPC_KIND_SET,
+                              ZEROIPC_KIND_STACK, ZEROIPC_KIND_RING, ZEROIPC_KIND_MAP,
+                              ZEROIPC_KIND_POOL, ZEROIPC_KIND_ARRAY};
     info->kind = ZEROIPC_KIND_UNKNOWN;
     info->elem_size = 0;
     info->capacity = 0;
@@ -277,6 +324,30 @@ static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t
                 memcpy(shape, s + 16, sizeof shape);
                 info->kind = ZEROIPC_KIND_RING;
                 info->capacity = shape[0] / shape[1];
+                info->elem_size = shape[1];
+                return;
+            }
+            break;
+        case ZEROIPC_KIND_MAP:
+        case ZEROIPC_KIND_SET: {
+            bool set = order[i] == ZEROIPC_KIND_SET;
+            if ((set ? zeroipc_set_validate(s, size, NULL) : zeroipc_map_validate(s, size, NULL)) ==
+                    ZEROIPC_OK &&
+                htab_plausible(s, size)) {
+                info->kind = order[i];
+                info->capacity = hdr[1];
+                /* A map's element is its key and value, one after the other. */
+                info->elem_size = (size_t)hdr[2] + (set ? 0 : hdr[3]);
+                return;
+            }
+            break;
+        }
+        case ZEROIPC_KIND_POOL:
+            if (zeroipc_pool_validate(s, size, 0) == ZEROIPC_OK) {
+                uint32_t shape[2]; /* capacity, elem_size, at 16 */
+                memcpy(shape, s + 16, sizeof shape);
+                info->kind = ZEROIPC_KIND_POOL;
+                info->capacity = shape[0];
                 info->elem_size = shape[1];
                 return;
             }
