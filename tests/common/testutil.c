@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -45,9 +46,39 @@ static void on_signal(int sig)
     raise(sig);
 }
 
+/*
+ * Unlinks the objects of earlier test processes that died without their
+ * cleanup (a sanitizer that halts exits without atexit handlers): names
+ * "zt-TAG-PID-N" whose PID no longer exists.
+ */
+static void reap_orphans(void)
+{
+    DIR *dir = opendir("/dev/shm");
+    if (dir == NULL)
+        return;
+    struct dirent *d;
+    while ((d = readdir(dir)) != NULL) {
+        if (strncmp(d->d_name, "zt-", 3) != 0)
+            continue;
+        char *last = strrchr(d->d_name, '-');
+        if (last == NULL || last == d->d_name || strspn(last + 1, "0123456789") != strlen(last + 1))
+            continue;
+        char *p = last - 1;
+        while (p > d->d_name && *p != '-')
+            p--;
+        char *end;
+        long pid = strtol(p + 1, &end, 10);
+        if (end == last && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            unlinkat(dirfd(dir), d->d_name, 0);
+
+    }
+    closedir(dir);
+}
+
 void zt_init(void)
 {
     owner = getpid();
+    reap_orphans();
     atexit(zt_cleanup);
     int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGTERM, SIGINT, SIGFPE, SIGILL};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
