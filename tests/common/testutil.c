@@ -70,7 +70,6 @@ static void reap_orphans(void)
         long pid = strtol(p + 1, &end, 10);
         if (end == last && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
             unlinkat(dirfd(dir), d->d_name, 0);
-
     }
     closedir(dir);
 }
