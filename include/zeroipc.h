@@ -17,6 +17,7 @@
  *   zeroipc_ring.h     single-producer single-consumer ring
  *   zeroipc_barrier.h  reusable barrier
  *   zeroipc_latch.h    single-use countdown latch
+ *   zeroipc_once.h     run a function exactly once, across processes
  *   zeroipc_catalog.h  kinds, element types, and the catalogue
  *   zeroipc_codec.h    element types as text
  *   zeroipc_map.h      hash maps and sets (open addressing)
@@ -40,6 +41,7 @@
 #include "zeroipc_ring.h"
 #include "zeroipc_barrier.h"
 #include "zeroipc_latch.h"
+#include "zeroipc_once.h"
 #include "zeroipc_catalog.h"
 #include "zeroipc_codec.h"
 #include "zeroipc_map.h"
