@@ -17,6 +17,8 @@
  *   zeroipc_ring.h     single-producer single-consumer ring
  *   zeroipc_barrier.h  reusable barrier
  *   zeroipc_latch.h    single-use countdown latch
+ *   zeroipc_semaphore.h counting semaphores and mutexes
+ *   zeroipc_event.h    auto- and manual-reset events
  *   zeroipc_once.h     run a function exactly once, across processes
  *   zeroipc_catalog.h  kinds, element types, and the catalogue
  *   zeroipc_codec.h    element types as text
@@ -41,6 +43,8 @@
 #include "zeroipc_ring.h"
 #include "zeroipc_barrier.h"
 #include "zeroipc_latch.h"
+#include "zeroipc_semaphore.h"
+#include "zeroipc_event.h"
 #include "zeroipc_once.h"
 #include "zeroipc_catalog.h"
 #include "zeroipc_codec.h"
