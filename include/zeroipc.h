@@ -23,6 +23,8 @@
  *   zeroipc_catalog.h  kinds, element types, and the catalogue
  *   zeroipc_codec.h    element types as text
  *   zeroipc_map.h      hash maps and sets (open addressing)
+ *   zeroipc_monitor.h  monitors: a mutex with wait and notify
+ *   zeroipc_signal.h   a value with a version: set, get, wait for change
  *
  * Conventions.  Handles are opaque (zeroipc_X_t).  zeroipc_X_create(mem,
  * name, ...) makes a structure, zeroipc_X_open(mem, name) finds one,
@@ -49,6 +51,8 @@
 #include "zeroipc_catalog.h"
 #include "zeroipc_codec.h"
 #include "zeroipc_map.h"
+#include "zeroipc_monitor.h"
+#include "zeroipc_signal.h"
 
 #define ZEROIPC_VERSION_STRING "0.1.0"
 
