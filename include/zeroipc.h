@@ -25,6 +25,7 @@
  *   zeroipc_map.h      hash maps and sets (open addressing)
  *   zeroipc_monitor.h  monitors: a mutex with wait and notify
  *   zeroipc_signal.h   a value with a version: set, get, wait for change
+ *   zeroipc_rwlock.h   readers/writer locks
  *
  * Conventions.  Handles are opaque (zeroipc_X_t).  zeroipc_X_create(mem,
  * name, ...) makes a structure, zeroipc_X_open(mem, name) finds one,
@@ -53,6 +54,7 @@
 #include "zeroipc_map.h"
 #include "zeroipc_monitor.h"
 #include "zeroipc_signal.h"
+#include "zeroipc_rwlock.h"
 
 #define ZEROIPC_VERSION_STRING "0.1.0"
 
