@@ -55,17 +55,7 @@ int zeroipc_event_validate(const void *s, size_t size)
  * zeroipc_check_name's. */
 static int sem_name(const char *name, char *buf)
 {
-    if (name == NULL)
-        return ZEROIPC_ERROR_INVALID_ARGUMENT;
-    int err = zeroipc_check_name(name);
-    if (err != ZEROIPC_OK)
-        return err;
-    size_t n = strlen(name);
-    if (n > ZEROIPC_EVENT_NAME_MAX)
-        return ZEROIPC_ERROR_NAME_TOO_LONG;
-    memcpy(buf, name, n);
-    memcpy(buf + n, ZEROIPC_EVENT_SEM_SUFFIX, sizeof ZEROIPC_EVENT_SEM_SUFFIX);
-    return ZEROIPC_OK;
+    return zeroipc_companion_name(name, ZEROIPC_EVENT_NAME_MAX, ZEROIPC_EVENT_SEM_SUFFIX, buf);
 }
 
 /* Takes back the token of an auto signal that was just cleared, if there
@@ -209,37 +199,6 @@ static zeroipc_event_t *handle(void *s, uint32_t mode, void *sem, int32_t sem_ma
     return ev;
 }
 
-/*
- * Caller holds the table lock exclusively.  Everything that could make
- * the second add fail once the first succeeded, checked first: names
- * free, two entries, room for both (12 bytes padded to 16, then 16).
- */
-static int room_for_both(zeroipc_memory_t *mem, const char *name, const char *sname)
-{
-    zeroipc_entry_t e;
-    int err = zeroipc_table_find_locked(mem, name, &e);
-    if (err == ZEROIPC_OK)
-        return ZEROIPC_ERROR_ALREADY_EXISTS;
-    if (err != ZEROIPC_ERROR_NOT_FOUND)
-        return err;
-    err = zeroipc_table_find_locked(mem, sname, &e);
-    if (err == ZEROIPC_OK)
-        return ZEROIPC_ERROR_ALREADY_EXISTS;
-    if (err != ZEROIPC_ERROR_NOT_FOUND)
-        return err;
-    const struct zeroipc_table_header *h = (const void *)mem->base;
-    uint32_t n = atomic_load_explicit(&h->entry_count, memory_order_relaxed);
-    if (n < mem->max_entries && mem->max_entries - n < 2)
-        return ZEROIPC_ERROR_TABLE_FULL;
-    uint64_t next = atomic_load_explicit(&h->next_offset, memory_order_relaxed);
-    uint64_t need = zeroipc_align8(ZEROIPC_EVENT_SIZE) + ZEROIPC_SEM_BYTES;
-    if (next <= mem->size && zeroipc_align8(next) <= mem->size &&
-        mem->size - zeroipc_align8(next) < need)
-        return ZEROIPC_ERROR_SIZE;
-    /* Anything else wrong with the table, the first add reports. */
-    return ZEROIPC_OK;
-}
-
 zeroipc_event_t *zeroipc_event_create(zeroipc_memory_t *mem, const char *name,
                                       zeroipc_event_mode_t mode)
 {
@@ -257,24 +216,17 @@ zeroipc_event_t *zeroipc_event_create(zeroipc_memory_t *mem, const char *name,
     }
     uint32_t m = (uint32_t)mode;
     struct zeroipc_sem_init_args a = {0, 0};
-    size_t off = 0, soff = 0;
-    err = zeroipc_table_lock(mem, true);
-    if (err == ZEROIPC_OK) {
-        err = room_for_both(mem, name, sname);
-        if (err == ZEROIPC_OK)
-            err = zeroipc_table_add_locked(mem, name, ZEROIPC_EVENT_SIZE, init_event,
-                                           &m, &off);
-        if (err == ZEROIPC_OK)
-            err = zeroipc_table_add_locked(mem, sname, ZEROIPC_SEM_BYTES,
-                                           zeroipc_sem_init, &a, &soff);
-        zeroipc_table_unlock(mem);
-    }
+    struct zeroipc_table_part p[2] = {
+        {name, ZEROIPC_EVENT_SIZE, init_event, &m, 0},
+        {sname, ZEROIPC_SEM_BYTES, zeroipc_sem_init, &a, 0},
+    };
+    err = zeroipc_table_add_group(mem, p, 2);
     if (err != ZEROIPC_OK) {
         zeroipc_mem_fail(mem, err);
         return NULL;
     }
     uint8_t *base = zeroipc_memory_base(mem);
-    return handle(base + off, m, base + soff, 0);
+    return handle(base + p[0].off, m, base + p[1].off, 0);
 }
 
 zeroipc_event_t *zeroipc_event_open(zeroipc_memory_t *mem, const char *name)

@@ -107,6 +107,34 @@ ZEROIPC_INTERNAL int zeroipc_table_entries_locked(zeroipc_memory_t *mem,
                                                   size_t max, size_t *count);
 
 /*
+ * Names of companion entries: `base` + `suffix` into buf
+ * (ZEROIPC_NAME_SIZE bytes), for a base of at most base_max bytes, so
+ * that the longest suffix of its kind still fits in 31.  INVALID_ARGUMENT
+ * (NULL), NAME_TOO_LONG, and the errors of zeroipc_check_name.
+ */
+ZEROIPC_INTERNAL int zeroipc_companion_name(const char *base, size_t base_max,
+                                            const char *suffix, char *buf);
+
+/* One entry of a structure made of several (FORMAT.md, "Companion
+ * entries"); `off` receives its absolute offset. */
+struct zeroipc_table_part {
+    const char *name;
+    size_t size;
+    zeroipc_init_fn init;
+    const void *ctx;
+    size_t off;
+};
+
+/*
+ * Adds the n parts in order under one exclusive table lock, all or none:
+ * names free, enough entries and enough room for all of them are checked
+ * before the first is added, so no later add can fail once one succeeded.
+ * Takes the lock itself; returns the code without recording it.
+ */
+ZEROIPC_INTERNAL int zeroipc_table_add_group(zeroipc_memory_t *mem,
+                                             struct zeroipc_table_part *p, size_t n);
+
+/*
  * Finds `name` and returns a pointer to its structure and its size, after
  * checking the entry lies inside the data area.  For the open functions.
  */

@@ -35,72 +35,14 @@ struct zeroipc_monitor {
 /* ------------------------------------------------------------------ */
 /* Names and the four entries. */
 
-static int suffixed(const char *name, const char *suffix, char *buf)
-{
-    if (name == NULL)
-        return ZEROIPC_ERROR_INVALID_ARGUMENT;
-    int err = zeroipc_check_name(name);
-    if (err != ZEROIPC_OK)
-        return err;
-    size_t n = strlen(name);
-    if (n > ZEROIPC_MONITOR_NAME_MAX)
-        return ZEROIPC_ERROR_NAME_TOO_LONG;
-    memcpy(buf, name, n);
-    memcpy(buf + n, suffix, strlen(suffix) + 1);
-    return ZEROIPC_OK;
-}
-
 /* The three companion names. */
 static int names(const char *name, char mname[], char cname[], char kname[])
 {
-    int err = suffixed(name, ZEROIPC_MONITOR_MTX_SUFFIX, mname);
+    int err = zeroipc_companion_name(name, ZEROIPC_MONITOR_NAME_MAX, ZEROIPC_MONITOR_MTX_SUFFIX, mname);
     if (err == ZEROIPC_OK)
-        err = suffixed(name, ZEROIPC_MONITOR_COND_SUFFIX, cname);
+        err = zeroipc_companion_name(name, ZEROIPC_MONITOR_NAME_MAX, ZEROIPC_MONITOR_COND_SUFFIX, cname);
     if (err == ZEROIPC_OK)
-        err = suffixed(name, ZEROIPC_MONITOR_COUNT_SUFFIX, kname);
-    return err;
-}
-
-struct part {
-    const char *name;
-    size_t size;
-    zeroipc_init_fn init;
-    const void *ctx;
-    size_t off;
-};
-
-/* Adds every part under one exclusive table lock, all or none: whatever
- * could make a later add fail is checked before the first. */
-static int add_all(zeroipc_memory_t *mem, struct part *p, int n)
-{
-    int err = zeroipc_table_lock(mem, true);
-    if (err != ZEROIPC_OK)
-        return err;
-    uint64_t need = 0;
-    for (int i = 0; i < n && err == ZEROIPC_OK; i++) {
-        zeroipc_entry_t e;
-        err = zeroipc_table_find_locked(mem, p[i].name, &e);
-        if (err == ZEROIPC_OK)
-            err = ZEROIPC_ERROR_ALREADY_EXISTS;
-        else if (err == ZEROIPC_ERROR_NOT_FOUND)
-            err = ZEROIPC_OK;
-        need += i + 1 < n ? zeroipc_align8(p[i].size) : p[i].size;
-    }
-    if (err == ZEROIPC_OK) {
-        const struct zeroipc_table_header *h = (const void *)mem->base;
-        uint32_t cnt = atomic_load_explicit(&h->entry_count, memory_order_relaxed);
-        uint64_t next = atomic_load_explicit(&h->next_offset, memory_order_relaxed);
-        if (cnt < mem->max_entries && mem->max_entries - cnt < (uint32_t)n)
-            err = ZEROIPC_ERROR_TABLE_FULL;
-        else if (next <= mem->size && zeroipc_align8(next) <= mem->size &&
-                 mem->size - zeroipc_align8(next) < need)
-            err = ZEROIPC_ERROR_SIZE;
-    }
-    /* Anything else wrong with the table, the first add reports. */
-    for (int i = 0; i < n && err == ZEROIPC_OK; i++)
-        err = zeroipc_table_add_locked(mem, p[i].name, p[i].size, p[i].init,
-                                       p[i].ctx, &p[i].off);
-    zeroipc_table_unlock(mem);
+        err = zeroipc_companion_name(name, ZEROIPC_MONITOR_NAME_MAX, ZEROIPC_MONITOR_COUNT_SUFFIX, kname);
     return err;
 }
 
@@ -303,13 +245,13 @@ zeroipc_monitor_t *zeroipc_monitor_create(zeroipc_memory_t *mem, const char *nam
         return NULL;
     }
     struct zeroipc_sem_init_args ma = {1, 1}, ca = {0, 0};
-    struct part p[4] = {
+    struct zeroipc_table_part p[4] = {
         {mname, ZEROIPC_SEM_BYTES, zeroipc_sem_init, &ma, 0},
         {cname, ZEROIPC_SEM_BYTES, zeroipc_sem_init, &ca, 0},
         {kname, ZEROIPC_MONITOR_COUNT_SIZE, NULL, NULL, 0},
         {name, 1, NULL, NULL, 0},
     };
-    err = add_all(mem, p, 4);
+    err = zeroipc_table_add_group(mem, p, 4);
     if (err != ZEROIPC_OK) {
         zeroipc_mem_fail(mem, err);
         return NULL;

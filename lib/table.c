@@ -372,3 +372,51 @@ int zeroipc_table_entries(zeroipc_memory_t *mem, zeroipc_entry_t *out,
         return zeroipc_mem_fail(mem, err);
     return zeroipc_set_error(ZEROIPC_OK);
 }
+
+int zeroipc_companion_name(const char *base, size_t base_max, const char *suffix, char *buf)
+{
+    if (base == NULL)
+        return ZEROIPC_ERROR_INVALID_ARGUMENT;
+    int err = zeroipc_check_name(base);
+    if (err != ZEROIPC_OK)
+        return err;
+    size_t n = strlen(base);
+    if (n > base_max || n + strlen(suffix) >= ZEROIPC_NAME_SIZE)
+        return ZEROIPC_ERROR_NAME_TOO_LONG;
+    memcpy(buf, base, n);
+    memcpy(buf + n, suffix, strlen(suffix) + 1);
+    return ZEROIPC_OK;
+}
+
+int zeroipc_table_add_group(zeroipc_memory_t *mem, struct zeroipc_table_part *p, size_t n)
+{
+    int err = zeroipc_table_lock(mem, true);
+    if (err != ZEROIPC_OK)
+        return err;
+    /* Each part starts 8-aligned: all but the last take their padding. */
+    uint64_t need = 0;
+    for (size_t i = 0; i < n && err == ZEROIPC_OK; i++) {
+        err = zeroipc_table_find_locked(mem, p[i].name, NULL);
+        if (err == ZEROIPC_OK)
+            err = ZEROIPC_ERROR_ALREADY_EXISTS;
+        else if (err == ZEROIPC_ERROR_NOT_FOUND)
+            err = ZEROIPC_OK;
+        need += i + 1 < n ? zeroipc_align8(p[i].size) : p[i].size;
+    }
+    if (err == ZEROIPC_OK) {
+        const struct zeroipc_table_header *h = header(mem);
+        uint32_t cnt = atomic_load_explicit(&h->entry_count, memory_order_relaxed);
+        uint64_t next = atomic_load_explicit(&h->next_offset, memory_order_relaxed);
+        if (cnt < mem->max_entries && mem->max_entries - cnt < n)
+            err = ZEROIPC_ERROR_TABLE_FULL;
+        else if (next <= mem->size && zeroipc_align8(next) <= mem->size &&
+                 mem->size - zeroipc_align8(next) < need)
+            err = ZEROIPC_ERROR_SIZE;
+    }
+    /* Anything else wrong with the table (a corrupt count or bump
+     * pointer), the first add reports, before anything is written. */
+    for (size_t i = 0; i < n && err == ZEROIPC_OK; i++)
+        err = zeroipc_table_add_locked(mem, p[i].name, p[i].size, p[i].init, p[i].ctx, &p[i].off);
+    zeroipc_table_unlock(mem);
+    return err;
+}
