@@ -59,6 +59,19 @@ typedef enum {
     ZEROIPC_KIND_MAP = 6,
     ZEROIPC_KIND_SET = 7,
     ZEROIPC_KIND_POOL = 8,
+    ZEROIPC_KIND_SEMAPHORE = 9,
+    ZEROIPC_KIND_MUTEX = 10,
+    ZEROIPC_KIND_BARRIER = 11,
+    ZEROIPC_KIND_LATCH = 12,
+    ZEROIPC_KIND_ONCE = 13,
+    ZEROIPC_KIND_EVENT = 14,
+    ZEROIPC_KIND_RWLOCK = 15,
+    ZEROIPC_KIND_MONITOR = 16,
+    ZEROIPC_KIND_SIGNAL = 17,
+    ZEROIPC_KIND_FUTURE = 18,
+    ZEROIPC_KIND_LAZY = 19,
+    ZEROIPC_KIND_STREAM = 20,
+    ZEROIPC_KIND_CHANNEL = 21,
 } zeroipc_kind_t;
 
 /* "array", "queue", ...; "unknown" for anything else.  Never NULL. */

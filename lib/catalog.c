@@ -52,6 +52,19 @@ static const char *const kind_names[] = {
     [ZEROIPC_KIND_MAP] = "map",
     [ZEROIPC_KIND_SET] = "set",
     [ZEROIPC_KIND_POOL] = "pool",
+    [ZEROIPC_KIND_SEMAPHORE] = "semaphore",
+    [ZEROIPC_KIND_MUTEX] = "mutex",
+    [ZEROIPC_KIND_BARRIER] = "barrier",
+    [ZEROIPC_KIND_LATCH] = "latch",
+    [ZEROIPC_KIND_ONCE] = "once",
+    [ZEROIPC_KIND_EVENT] = "event",
+    [ZEROIPC_KIND_RWLOCK] = "rwlock",
+    [ZEROIPC_KIND_MONITOR] = "monitor",
+    [ZEROIPC_KIND_SIGNAL] = "signal",
+    [ZEROIPC_KIND_FUTURE] = "future",
+    [ZEROIPC_KIND_LAZY] = "lazy",
+    [ZEROIPC_KIND_STREAM] = "stream",
+    [ZEROIPC_KIND_CHANNEL] = "channel",
 };
 
 #define KIND_COUNT (sizeof kind_names / sizeof kind_names[0])
