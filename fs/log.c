@@ -44,6 +44,10 @@ int zfs_errno(int err)
     case ZEROIPC_ERROR_ALREADY_EXISTS: return EEXIST;
     case ZEROIPC_ERROR_TIMEOUT: return ETIMEDOUT;
     case ZEROIPC_ERROR_INVALID_ARGUMENT: return EINVAL;
+    /* Sending on a closed channel is writing to a pipe with no reader. */
+    case ZEROIPC_ERROR_CLOSED: return EPIPE;
+    /* A future is set once: the second set is a write that cannot be. */
+    case ZEROIPC_ERROR_ALREADY_SET: return EEXIST;
     /* A segment or structure that is not what it claims: the data is
      * there but cannot be trusted, which is what EIO says of a disk. */
     case ZEROIPC_ERROR_INVALID_MAGIC:

@@ -53,6 +53,15 @@ typedef enum {
     /* A system call other than open/mmap failed (ftruncate, fstat, flock);
      * errno holds the reason. */
     ZEROIPC_ERROR_SYSTEM = -14,
+    /* The channel or stream is closed: nothing more can be sent or
+     * emitted, and a receiver has drained everything that was. */
+    ZEROIPC_ERROR_CLOSED = -15,
+    /* A future or lazy value already resolved (set once, or supplied once):
+     * the second set changes nothing. */
+    ZEROIPC_ERROR_ALREADY_SET = -16,
+    /* A future or lazy value resolved to an error; its message is
+     * readable with the structure's error call. */
+    ZEROIPC_ERROR_FAILED = -17,
 } zeroipc_error_t;
 
 /*

@@ -34,6 +34,9 @@ const char *zeroipc_error_string(zeroipc_error_t code)
     case ZEROIPC_ERROR_INVALID_ARGUMENT: return "invalid argument";
     case ZEROIPC_ERROR_WRONG_KIND: return "structure is of another kind or element size";
     case ZEROIPC_ERROR_SYSTEM: return "system call failed";
+    case ZEROIPC_ERROR_CLOSED: return "closed";
+    case ZEROIPC_ERROR_ALREADY_SET: return "already set";
+    case ZEROIPC_ERROR_FAILED: return "resolved to an error";
     }
     return "unknown error";
 }

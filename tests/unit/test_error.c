@@ -23,21 +23,24 @@ static void test_code_values(void **state)
     assert_int_equal(ZEROIPC_ERROR_INVALID_ARGUMENT, -12);
     assert_int_equal(ZEROIPC_ERROR_WRONG_KIND, -13);
     assert_int_equal(ZEROIPC_ERROR_SYSTEM, -14);
+    assert_int_equal(ZEROIPC_ERROR_CLOSED, -15);
+    assert_int_equal(ZEROIPC_ERROR_ALREADY_SET, -16);
+    assert_int_equal(ZEROIPC_ERROR_FAILED, -17);
 }
 
 static void test_strings_distinct(void **state)
 {
     (void)state;
-    const char *s[15];
-    for (int c = 0; c >= -14; c--) {
+    const char *s[18];
+    for (int c = 0; c >= -17; c--) {
         s[-c] = zeroipc_error_string((zeroipc_error_t)c);
         assert_non_null(s[-c]);
         assert_true(strlen(s[-c]) > 0);
         /* A known code is never described as unknown. */
         assert_string_not_equal(s[-c], "unknown error");
     }
-    for (int i = 0; i < 15; i++)
-        for (int j = i + 1; j < 15; j++)
+    for (int i = 0; i < 18; i++)
+        for (int j = i + 1; j < 18; j++)
             assert_string_not_equal(s[i], s[j]);
     /* Constant: the same pointer contents on a second call. */
     assert_string_equal(zeroipc_error_string(ZEROIPC_ERROR_SIZE), s[3]);
@@ -46,7 +49,7 @@ static void test_strings_distinct(void **state)
 static void test_strings_unknown(void **state)
 {
     (void)state;
-    const int unknown[] = {1, 2, 100, -15, -16, -100, -1000, INT32_MIN,
+    const int unknown[] = {1, 2, 100, -18, -19, -100, -1000, INT32_MIN,
                            INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *s = zeroipc_error_string((zeroipc_error_t)unknown[i]);
