@@ -1,7 +1,9 @@
 /*
  * ctl.c - the two control files of a segment directory.
  *
- * SEG/.create takes lines "KIND NAME TYPE CAPACITY", one structure each,
+ * SEG/.create takes lines "KIND NAME TYPE CAPACITY" (or, for kinds with
+ * other parameters, "KIND NAME ARGS...": see each view's create_args),
+ * one structure each,
  * the way tracefs's kprobe_events takes probe definitions: a shell makes
  * a structure with one echo.  SEG/.table shows the raw table, companions
  * and catalogue included, for when the tree hides too much.
@@ -47,27 +49,35 @@ static bool parse_count(const char *s, size_t *out)
     return true;
 }
 
+/* The most words a definition line has. */
+#define MAX_WORDS 8
+
 /* Runs one definition line; 0 or a positive errno. */
 static int create_one(zeroipc_memory_t *mem, char *line)
 {
-    char *w[4];
-    int n = split(line, w, 4);
+    char *w[MAX_WORDS];
+    int n = split(line, w, MAX_WORDS);
     if (n == 0 || w[0][0] == '#')
         return 0; /* blank lines and comments */
-    if (n != 4)
+    if (n < 2 || n > MAX_WORDS)
         return EINVAL;
     const struct zfs_view *view = zfs_view_for(zeroipc_kind_from_name(w[0]));
     zeroipc_type_t type;
-    size_t capacity;
+    size_t capacity = 0;
     char spec[ZEROIPC_TYPE_SPEC_MAX];
-    if (view == NULL || (view->create == NULL && view->create_typed == NULL))
+    if (view == NULL || (view->create == NULL && view->create_typed == NULL &&
+                         view->create_args == NULL))
         return EINVAL;
-    if (view->type_spec != NULL ? view->type_spec(mem, NULL, w[2], strlen(w[2]), spec) != 0
-                                : zeroipc_type_parse(w[2], strlen(w[2]), &type) != ZEROIPC_OK ||
-                                      zeroipc_type_format(&type, spec, sizeof spec) < 0)
-        return EINVAL;
-    if (strlen(spec) >= ZEROIPC_TYPE_SPEC_SIZE || !parse_count(w[3], &capacity))
-        return EINVAL;
+    if (view->create_args == NULL) {
+        if (n != 4)
+            return EINVAL;
+        if (view->type_spec != NULL ? view->type_spec(mem, NULL, w[2], strlen(w[2]), spec) != 0
+                                    : zeroipc_type_parse(w[2], strlen(w[2]), &type) != ZEROIPC_OK ||
+                                          zeroipc_type_format(&type, spec, sizeof spec) < 0)
+            return EINVAL;
+        if (strlen(spec) >= ZEROIPC_TYPE_SPEC_SIZE || !parse_count(w[3], &capacity))
+            return EINVAL;
+    }
     const char *name = w[1];
     if (strlen(name) >= ZEROIPC_NAME_SIZE)
         return ENAMETOOLONG;
@@ -81,8 +91,12 @@ static int create_one(zeroipc_memory_t *mem, char *line)
     int err = zeroipc_catalog_ensure(mem);
     if (err != ZEROIPC_OK)
         return zfs_errno(err);
-    err = view->create_typed ? view->create_typed(mem, name, spec, capacity)
-                             : view->create(mem, name, zeroipc_type_size(&type), capacity);
+    if (view->create_args != NULL)
+        err = view->create_args(mem, name, w + 2, n - 2, spec);
+    else if (view->create_typed != NULL)
+        err = view->create_typed(mem, name, spec, capacity);
+    else
+        err = view->create(mem, name, zeroipc_type_size(&type), capacity);
     if (err != 0)
         return err;
     err = zeroipc_catalog_set(mem, name, view->kind, spec);
@@ -157,16 +171,23 @@ int zfs_ctl_table_render(zeroipc_memory_t *mem, char **text, size_t *len)
     if (info == NULL)
         return err != ZEROIPC_OK ? zfs_errno(err) : ENOMEM;
     err = zeroipc_describe_all(mem, info, n, &n);
-    /* index, name (31 bytes, 4 each escaped), offset, size, kind */
-    size_t cap = (20 + 4 * ZEROIPC_NAME_SIZE + 20 + 20 + 16 + 8) * n + 1, used = 0;
+    /* index, name (31 bytes, 4 each escaped), offset, size, kind, and
+     * the structure an entry belongs to when that has another name */
+    size_t cap = (20 + 4 * ZEROIPC_NAME_SIZE + 20 + 20 + 16 + 4 * ZEROIPC_NAME_SIZE + 8) * n + 1;
+    size_t used = 0;
     char *out = err == ZEROIPC_OK ? malloc(cap) : NULL;
     for (size_t i = 0; out != NULL && i < n; i++) {
         used += (size_t)sprintf(out + used, "%zu ", i);
         used += put_name(out + used, info[i].entry.name);
-        used += (size_t)sprintf(out + used, " %llu %llu %s\n",
+        used += (size_t)sprintf(out + used, " %llu %llu %s",
                                 (unsigned long long)info[i].entry.offset,
                                 (unsigned long long)info[i].entry.size,
                                 zeroipc_kind_name(info[i].kind));
+        if (strcmp(info[i].name, info[i].entry.name) != 0) {
+            out[used++] = ' ';
+            used += put_name(out + used, info[i].name);
+        }
+        out[used++] = '\n';
     }
     free(info);
     if (out == NULL)

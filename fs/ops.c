@@ -44,11 +44,13 @@ static void copy_owner_times(struct stat *st, const struct stat *shm)
     st->st_ctim = shm->st_ctim;
 }
 
-/* A structure of the segment, as shown: NOT_FOUND for hidden ones. */
+/* A structure of the segment, as shown: NOT_FOUND for hidden parts, and
+ * for the entry that carries a structure of another name (a stream's
+ * "_header"). */
 static int find_struct(zeroipc_memory_t *mem, const char *name, zeroipc_info_t *info)
 {
     int err = zeroipc_describe(mem, name, info);
-    if (err == ZEROIPC_OK && info->hidden)
+    if (err == ZEROIPC_OK && (info->hidden || strcmp(info->name, name) != 0))
         err = ZEROIPC_ERROR_NOT_FOUND;
     return err == ZEROIPC_OK ? 0 : zfs_errno(err);
 }
@@ -97,8 +99,9 @@ static int node_attr(const struct zfs_node *n, struct stat *st)
         view = zfs_view_for(info.kind);
         st->st_mode = S_IFREG | (shm.st_mode & (view && view->read_only ? 0444 : 0666));
         st->st_nlink = 1;
-        st->st_size = view ? (off_t)(view->count(zfs_seg_mem(seg), &info) * info.elem_size)
-                           : (off_t)info.entry.size;
+        st->st_size = view == NULL ? (off_t)info.entry.size
+                      : view->count ? (off_t)(view->count(zfs_seg_mem(seg), &info) * info.elem_size)
+                                    : 0;
         /* Blocks to match the size: fewer would make cp(1) take the file
          * for a sparse one and probe it with SEEK_DATA, which a file that
          * pops cannot answer. */
@@ -330,7 +333,7 @@ static int list_structures(fuse_req_t req, struct dirbuf *b, const char *seg_nam
     if (err == 0)
         err = dir_add(req, b, TABLE_NAME, S_IFREG, name_ino(seg_name, TABLE_NAME));
     for (size_t i = 0; err == 0 && i < n; i++) {
-        const char *name = info[i].entry.name;
+        const char *name = info[i].name;
         /* Names no file can have are left to .table. */
         if (info[i].hidden || name[0] == '\0' || strchr(name, '/') != NULL ||
             strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
@@ -553,9 +556,20 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         err = find_struct(zfs_seg_mem(f->seg), n->name, &f->info);
         if (err == 0 && (f->view = zfs_view_for(f->info.kind)) == NULL)
             err = EOPNOTSUPP; /* a kind the filesystem cannot show yet */
-        if (err == 0)
+        bool elements = true;
+        if (err == 0 && f->view->file_type != NULL) {
+            /* The file reads and writes numbers, not the structure's
+             * elements (it has none). */
+            zeroipc_type_t t;
+            zeroipc_type_parse(f->view->file_type, strlen(f->view->file_type), &t);
+            f->info.elem_size = zeroipc_type_size(&t);
+            snprintf(f->info.type, sizeof f->info.type, "%s", f->view->file_type);
+        } else if (err == 0 && f->info.elem_size == 0 && f->view->read_only) {
+            elements = false; /* text of the view's own (a once's state) */
+        }
+        if (err == 0 && elements)
             err = zfs_elem_setup(f, zfs_seg_mem(f->seg));
-        if (err == 0) {
+        if (err == 0 && elements) {
             /* A batch of up to 64 KiB of elements, one at the least. */
             f->batch_cap = 65536 / f->info.elem_size ? 65536 / f->info.elem_size : 1;
             f->elem = malloc(f->info.elem_size);
@@ -618,7 +632,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         fuse_reply_buf(req, buf, (size_t)r);
     else if (r != -EAGAIN)
         fuse_reply_err(req, (int)-r);
-    else if (!zfs_opts.blocking)
+    else if (!zfs_opts.blocking && !f->view->waits)
         fuse_reply_buf(req, NULL, 0); /* empty: end of file, as a plain file */
     else if (fi->flags & O_NONBLOCK)
         fuse_reply_err(req, EAGAIN);
@@ -641,7 +655,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     else
         r = f->view->write(f, buf, size, off);
 
-    bool may_wait = zfs_opts.blocking && !(fi->flags & O_NONBLOCK);
+    bool may_wait = (zfs_opts.blocking || (f->view != NULL && f->view->waits)) &&
+                    !(fi->flags & O_NONBLOCK);
     if (r == -EAGAIN && may_wait) {
         zfs_pending_write(req, f, buf, size, 0);
     } else if (r > 0 && (size_t)r < size && may_wait) {
@@ -712,33 +727,72 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 }
 
 /*
- * Extended attributes.  Values are rendered into a small buffer; the
- * list of names depends on the node's type.
+ * Extended attributes.  Values are rendered into a small buffer.  A
+ * structure has the common ones, a container's capacity and count, and
+ * what its view adds (a semaphore's count, max and waiting).
  */
-static const char *const struct_xattrs[] = {"kind", "type", "offset", "size",
-                                            "capacity", "count", NULL};
+#define XATTR_MAX 32
+
+static const char *const common_xattrs[] = {"kind", "type", "offset", "size", NULL};
+static const char *const container_xattrs[] = {"capacity", "count", NULL};
 static const char *const seg_xattrs[] = {"size", "used", "entries", "table_capacity",
                                          "version", NULL};
 
-static const char *const *xattr_names(const struct zfs_node *n)
+static size_t add_names(const char **out, size_t n, const char *const *names)
 {
-    if (n->type == ZFS_STRUCT)
-        return struct_xattrs;
-    if (n->type == ZFS_SEGMENT)
-        return seg_xattrs;
-    return NULL;
+    for (; names != NULL && *names != NULL && n < XATTR_MAX; names++)
+        out[n++] = *names;
+    return n;
+}
+
+/* The short names of n's attributes into out (XATTR_MAX); *count.  0 or
+ * errno. */
+static int xattr_list(const struct zfs_node *n, const char **out, size_t *count)
+{
+    *count = 0;
+    if (n->type == ZFS_SEGMENT) {
+        *count = add_names(out, 0, seg_xattrs);
+        return 0;
+    }
+    if (n->type != ZFS_STRUCT)
+        return 0;
+    struct stat shm;
+    int err;
+    struct zfs_seg *seg = zfs_seg_get(n->seg, &shm, &err);
+    if (seg == NULL)
+        return err;
+    zeroipc_info_t info;
+    err = find_struct(zfs_seg_mem(seg), n->name, &info);
+    zfs_seg_put(seg);
+    if (err != 0)
+        return err;
+    const struct zfs_view *view = zfs_view_for(info.kind);
+    size_t k = add_names(out, 0, common_xattrs);
+    /* Kinds without elements have no type to show. */
+    if (info.type[0] == '\0' && info.elem_size == 0) {
+        memmove(&out[1], &out[2], (k - 2) * sizeof out[0]);
+        k--;
+    }
+    if (view != NULL && view->count != NULL)
+        k = add_names(out, k, container_xattrs);
+    if (view != NULL)
+        k = add_names(out, k, view->xattrs);
+    *count = k;
+    return 0;
 }
 
 /* The attribute's short name if `name` is one of n's, else NULL. */
 static const char *xattr_known(const struct zfs_node *n, const char *name)
 {
-    const char *const *names = xattr_names(n);
-    if (names == NULL || strncmp(name, XATTR_PREFIX, strlen(XATTR_PREFIX)) != 0)
+    const char *names[XATTR_MAX];
+    size_t count;
+    if (strncmp(name, XATTR_PREFIX, strlen(XATTR_PREFIX)) != 0 ||
+        xattr_list(n, names, &count) != 0)
         return NULL;
     name += strlen(XATTR_PREFIX);
-    for (; *names != NULL; names++) {
-        if (strcmp(*names, name) == 0)
-            return *names;
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(names[i], name) == 0)
+            return names[i];
     }
     return NULL;
 }
@@ -788,10 +842,12 @@ static int xattr_value(const struct zfs_node *n, const char *attr, char *out, si
             snprintf(out, len, "%" PRIu64, info.entry.offset);
         else if (strcmp(attr, "size") == 0)
             snprintf(out, len, "%" PRIu64, info.entry.size);
-        else if (strcmp(attr, "capacity") == 0)
+        else if (view != NULL && view->count != NULL && strcmp(attr, "capacity") == 0)
             snprintf(out, len, "%zu", info.capacity);
-        else if (view != NULL)
+        else if (view != NULL && view->count != NULL && strcmp(attr, "count") == 0)
             snprintf(out, len, "%zu", view->count(mem, &info));
+        else if (view != NULL && view->xattr_get != NULL)
+            err = view->xattr_get(mem, &info, attr, out, len);
         else
             err = ENODATA;
     }
@@ -828,11 +884,17 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     struct zfs_node *n = node_or_reply(req, ino);
     if (n == NULL)
         return;
-    char list[512];
+    const char *names[XATTR_MAX];
+    size_t count;
+    int err = xattr_list(n, names, &count);
+    if (err != 0) {
+        fuse_reply_err(req, err);
+        return;
+    }
+    char list[XATTR_MAX * 48];
     size_t len = 0;
-    const char *const *names = xattr_names(n);
-    for (; names != NULL && *names != NULL; names++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", XATTR_PREFIX, *names) + 1;
+    for (size_t i = 0; i < count; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", XATTR_PREFIX, names[i]) + 1;
     reply_xattr_data(req, list, len, size);
 }
 
@@ -868,6 +930,70 @@ static int set_type(const struct zfs_node *n, const char *value, size_t size)
     return err;
 }
 
+/*
+ * user.zeroipc.kind: says what an entry is where the bytes cannot (a
+ * 16-byte entry can be a semaphore, a mutex, a barrier or a latch).  The
+ * kind is recorded only if the bytes satisfy its invariants, which
+ * zeroipc_describe checks when it believes a record: EINVAL otherwise,
+ * and the old record stays.
+ */
+static int set_kind(const struct zfs_node *n, const char *value, size_t size)
+{
+    char name[32];
+    if (size == 0 || size >= sizeof name || memchr(value, '\0', size) != NULL)
+        return EINVAL;
+    memcpy(name, value, size);
+    name[size] = '\0';
+    zeroipc_kind_t kind = zeroipc_kind_from_name(name);
+    if (kind == ZEROIPC_KIND_UNKNOWN || kind == ZEROIPC_KIND_CATALOG)
+        return EINVAL;
+    struct stat shm;
+    int err;
+    struct zfs_seg *seg = zfs_seg_get(n->seg, &shm, &err);
+    if (seg == NULL)
+        return err;
+    zeroipc_memory_t *mem = zfs_seg_mem(seg);
+    zeroipc_info_t before, after;
+    zeroipc_kind_t old_kind = ZEROIPC_KIND_UNKNOWN;
+    char old_type[ZEROIPC_TYPE_SPEC_SIZE] = "";
+    err = find_struct(mem, n->name, &before);
+    bool had = err == 0 && zeroipc_catalog_get(mem, n->name, &old_kind, old_type,
+                                               sizeof old_type) == ZEROIPC_OK;
+    if (err == 0 && before.kind != kind) {
+        /* Another kind's element type means nothing here. */
+        err = zfs_errno(zeroipc_catalog_set(mem, n->name, kind, ""));
+        if (err == 0 && (zeroipc_describe(mem, n->name, &after) != ZEROIPC_OK || after.kind != kind)) {
+            err = EINVAL;
+            if (had)
+                zeroipc_catalog_set(mem, n->name, old_kind, old_type);
+            else
+                zeroipc_catalog_set(mem, n->name, ZEROIPC_KIND_UNKNOWN, "");
+        }
+    }
+    zfs_seg_put(seg);
+    return err;
+}
+
+/* Attributes a view lets one set (a channel's `closed`). */
+static int set_view_xattr(const struct zfs_node *n, const char *attr, const char *value,
+                          size_t size)
+{
+    struct stat shm;
+    int err;
+    struct zfs_seg *seg = zfs_seg_get(n->seg, &shm, &err);
+    if (seg == NULL)
+        return err;
+    zeroipc_info_t info;
+    err = find_struct(zfs_seg_mem(seg), n->name, &info);
+    const struct zfs_view *view = err == 0 ? zfs_view_for(info.kind) : NULL;
+    if (err == 0)
+        err = view != NULL && view->xattr_set != NULL
+                  ? view->xattr_set(zfs_seg_mem(seg), &info, attr, value, size)
+                  : EPERM;
+    zfs_seg_put(seg);
+    return err;
+}
+
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
                         size_t size, int flags)
 {
@@ -881,6 +1007,10 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
         err = EOPNOTSUPP;
     else if (n->type == ZFS_STRUCT && strcmp(attr, "type") == 0)
         err = set_type(n, value, size);
+    else if (n->type == ZFS_STRUCT && strcmp(attr, "kind") == 0)
+        err = set_kind(n, value, size);
+    else if (n->type == ZFS_STRUCT)
+        err = set_view_xattr(n, attr, value, size);
     else
         err = EPERM;
     fuse_reply_err(req, err);

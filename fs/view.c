@@ -11,6 +11,15 @@ const struct zfs_view *zfs_view_for(zeroipc_kind_t kind)
         &zfs_view_map,
         &zfs_view_set,
         &zfs_view_pool,
+        &zfs_view_semaphore,
+        &zfs_view_mutex,
+        &zfs_view_barrier,
+        &zfs_view_latch,
+        &zfs_view_once,
+        &zfs_view_event,
+        &zfs_view_rwlock,
+        &zfs_view_monitor,
+        &zfs_view_signal,
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         if (views[i]->kind == kind)

@@ -22,12 +22,30 @@ struct zfs_view {
     zeroipc_kind_t kind;
     /* Reads consume: the file is not seekable and has no stable size. */
     bool consumes;
+    /* Reads that find nothing wait in every mode, not only in blocking
+     * mode, since waiting is what the kind is for (a semaphore, a
+     * barrier, a future): -EAGAIN from read parks the request unless the
+     * file is O_NONBLOCK (EAGAIN). */
+    bool waits;
+    /* For kinds that hold no elements (a semaphore, a barrier): the type
+     * of the numbers the file reads and writes instead ("i32": lines of
+     * text, or 4-byte records in binary format).  NULL: the structure's
+     * element type; a read-only kind with neither shows text of its own
+     * (a pool's state). */
+    const char *file_type;
     /* Creates a structure of this kind (for SEG/.create); 0 or a
      * positive errno. */
     int (*create)(zeroipc_memory_t *mem, const char *name, size_t elem_size,
                   size_t capacity);
     /* Writes are refused (EPERM) and the file's mode has no write bits. */
     bool read_only;
+    /* Optional, instead of create and create_typed: creates from the
+     * words after the name on a SEG/.create line, for kinds whose
+     * parameters are not TYPE CAPACITY (`semaphore NAME INITIAL [MAX]`);
+     * writes the type spec to record into spec (ZEROIPC_TYPE_SPEC_MAX
+     * bytes, "" for none).  0 or a positive errno (EINVAL for bad words). */
+    int (*create_args)(zeroipc_memory_t *mem, const char *name, char *const *args, int nargs,
+                       char *spec);
     /* Optional, instead of create: creates from the canonical type spec
      * (the one type_spec, or else zeroipc_type_format, gave), for kinds
      * that need more than an element size (hash tables, alignment). */
@@ -54,8 +72,21 @@ struct zfs_view {
     int (*flush)(struct zfs_file *f);
     /* POLLIN / POLLOUT as a read / write would not wait. */
     unsigned (*ready)(struct zfs_file *f);
-    /* Elements held now, without an open file. */
+    /* Optional: undoes what a read that waited had started, when it gives
+     * up (interrupted, or its file closed): a barrier arrival. */
+    void (*cancel)(struct zfs_file *f);
+    /* Elements held now, without an open file; NULL for kinds that hold
+     * none (no capacity or count attributes, st_size 0). */
     size_t (*count)(zeroipc_memory_t *mem, const zeroipc_info_t *info);
+    /* Optional: the kind's own extended attributes, shown after the
+     * common ones: names without "user.zeroipc.", NULL-terminated; their
+     * values rendered into out (`len` bytes), 0 or a positive errno; and
+     * setting one (EPERM for those that cannot be set). */
+    const char *const *xattrs;
+    int (*xattr_get)(zeroipc_memory_t *mem, const zeroipc_info_t *info, const char *attr,
+                     char *out, size_t len);
+    int (*xattr_set)(zeroipc_memory_t *mem, const zeroipc_info_t *info, const char *attr,
+                     const char *value, size_t len);
     /* For kinds that pop and push: their element operations. */
     const struct zfs_container_ops *container;
 };
@@ -70,6 +101,47 @@ extern const struct zfs_view zfs_view_ring;
 extern const struct zfs_view zfs_view_map;
 extern const struct zfs_view zfs_view_set;
 extern const struct zfs_view zfs_view_pool;
+extern const struct zfs_view zfs_view_semaphore;
+extern const struct zfs_view zfs_view_mutex;
+extern const struct zfs_view zfs_view_barrier;
+extern const struct zfs_view zfs_view_latch;
+extern const struct zfs_view zfs_view_once;
+extern const struct zfs_view zfs_view_event;
+extern const struct zfs_view zfs_view_rwlock;
+extern const struct zfs_view zfs_view_monitor;
+extern const struct zfs_view zfs_view_signal;
+
+/*
+ * Files that show a short text (a pool's state, a semaphore's count): the
+ * text is made when a read starts at offset 0 and served by offset from
+ * f->snapshot, as a seq_file, so that `cat` reads it once and sees end of
+ * file, and a new read from 0 (pread, lseek) makes it anew.
+ * zfs_text_read: with off 0 calls make, which returns the text's length
+ * (at most ZFS_TEXT_MAX, written to text) or -errno (-EAGAIN: park),
+ * then serves; -ENOMEM.
+ */
+#define ZFS_TEXT_MAX 512
+ssize_t zfs_text_read(struct zfs_file *f, char *buf, size_t size, off_t off,
+                      ssize_t (*make)(struct zfs_file *f, char *text));
+
+/* Views whose writes are refused (read_only), and flush and ready for
+ * those that need nothing more. */
+ssize_t zfs_write_refused(struct zfs_file *f, const char *buf, size_t size, off_t off);
+int zfs_flush_nothing(struct zfs_file *f);
+unsigned zfs_ready_read(struct zfs_file *f);
+
+/*
+ * Writes to files of numbers (file_type): parses the whole write (and at
+ * close, `final` with buf NULL, the incomplete rest) before anything
+ * changes, then hands the values to apply, which changes the structure
+ * or returns -errno having changed nothing.  Returns size, or -errno
+ * (-EINVAL for a value that does not parse).
+ */
+ssize_t zfs_numbers_write(struct zfs_file *f, const char *buf, size_t size, bool final,
+                          int (*apply)(struct zfs_file *f, const int32_t *values, size_t n));
+
+/* A decimal integer word in [min, max] (SEG/.create arguments). */
+bool zfs_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Maps and sets share their files' behaviour (view_map.c); view_set.c
  * is the set's own few calls. */

@@ -141,7 +141,7 @@ static int setup_map(struct zfs_file *f, zeroipc_memory_t *mem)
 int zfs_htab_open(struct zfs_file *f, zeroipc_memory_t *mem)
 {
     struct htab_state *st = f->view_state;
-    const char *name = f->info.entry.name;
+    const char *name = f->info.name;
     if (st->typed) {
         f->handle = st->set ? (void *)zeroipc_set_open(mem, name, &st->key)
                             : (void *)zeroipc_map_open(mem, name, &st->key, &st->value);

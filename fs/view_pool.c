@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "view.h"
@@ -32,7 +31,7 @@ static int create_pool(zeroipc_memory_t *mem, const char *name, const char *spec
 
 static int open_pool(struct zfs_file *f, zeroipc_memory_t *mem)
 {
-    f->handle = zeroipc_pool_open(mem, f->info.entry.name, 0);
+    f->handle = zeroipc_pool_open(mem, f->info.name, 0);
     return f->handle ? 0 : zfs_errno(zeroipc_last_error());
 }
 
@@ -41,48 +40,22 @@ static void close_pool(struct zfs_file *f)
     zeroipc_pool_close(f->handle);
 }
 
+static ssize_t pool_text(struct zfs_file *f, char *text)
+{
+    size_t cap = zeroipc_pool_capacity(f->handle);
+    size_t used = zeroipc_pool_allocated(f->handle);
+    return snprintf(text, ZFS_TEXT_MAX, "capacity %zu\nallocated %zu\nfree %zu\n", cap, used,
+                    cap - used);
+}
+
 static ssize_t read_pool(struct zfs_file *f, char *buf, size_t size, off_t off)
 {
-    if (off == 0 || f->snapshot == NULL) {
-        size_t cap = zeroipc_pool_capacity(f->handle);
-        size_t used = zeroipc_pool_allocated(f->handle);
-        char *text = malloc(96);
-        if (text == NULL)
-            return -ENOMEM;
-        int len = snprintf(text, 96, "capacity %zu\nallocated %zu\nfree %zu\n", cap, used,
-                           cap - used);
-        free(f->snapshot);
-        f->snapshot = text;
-        f->snapshot_len = (size_t)len;
-    }
-    if ((size_t)off >= f->snapshot_len)
-        return 0;
-    size_t n = f->snapshot_len - (size_t)off < size ? f->snapshot_len - (size_t)off : size;
-    memcpy(buf, f->snapshot + off, n);
-    return (ssize_t)n;
-}
-
-static ssize_t write_pool(struct zfs_file *f, const char *buf, size_t size, off_t off)
-{
-    (void)f, (void)buf, (void)size, (void)off;
-    return -EPERM;
-}
-
-static int flush_pool(struct zfs_file *f)
-{
-    (void)f;
-    return 0;
-}
-
-static unsigned ready_pool(struct zfs_file *f)
-{
-    (void)f;
-    return POLLIN;
+    return zfs_text_read(f, buf, size, off, pool_text);
 }
 
 static size_t count_pool(zeroipc_memory_t *mem, const zeroipc_info_t *info)
 {
-    zeroipc_pool_t *h = zeroipc_pool_open(mem, info->entry.name, 0);
+    zeroipc_pool_t *h = zeroipc_pool_open(mem, info->name, 0);
     size_t n = zeroipc_pool_allocated(h);
     zeroipc_pool_close(h);
     return n;
@@ -96,8 +69,8 @@ const struct zfs_view zfs_view_pool = {
     .open = open_pool,
     .close = close_pool,
     .read = read_pool,
-    .write = write_pool,
-    .flush = flush_pool,
-    .ready = ready_pool,
+    .write = zfs_write_refused,
+    .flush = zfs_flush_nothing,
+    .ready = zfs_ready_read,
     .count = count_pool,
 };

@@ -19,7 +19,7 @@ static int create_queue(zeroipc_memory_t *mem, const char *name, size_t elem_siz
 
 static int open_queue(struct zfs_file *f, zeroipc_memory_t *mem)
 {
-    f->handle = zeroipc_queue_open(mem, f->info.entry.name);
+    f->handle = zeroipc_queue_open(mem, f->info.name);
     return f->handle ? 0 : zfs_errno(zeroipc_last_error());
 }
 

@@ -28,7 +28,7 @@ static int create_ring(zeroipc_memory_t *mem, const char *name, size_t elem_size
 
 static int open_ring(struct zfs_file *f, zeroipc_memory_t *mem)
 {
-    f->handle = zeroipc_ring_open(mem, f->info.entry.name);
+    f->handle = zeroipc_ring_open(mem, f->info.name);
     return f->handle ? 0 : zfs_errno(zeroipc_last_error());
 }
 
@@ -37,7 +37,7 @@ static void close_ring(struct zfs_file *f) { zeroipc_ring_close(f->handle); }
 /* The ring has no offset-based calls: a short-lived handle reads it. */
 static size_t held(zeroipc_memory_t *mem, const zeroipc_info_t *info)
 {
-    zeroipc_ring_t *h = zeroipc_ring_open(mem, info->entry.name);
+    zeroipc_ring_t *h = zeroipc_ring_open(mem, info->name);
     size_t n = zeroipc_ring_size(h);
     zeroipc_ring_close(h);
     return n;

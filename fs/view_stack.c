@@ -17,7 +17,7 @@ static int create_stack(zeroipc_memory_t *mem, const char *name, size_t elem_siz
 
 static int open_stack(struct zfs_file *f, zeroipc_memory_t *mem)
 {
-    f->handle = zeroipc_stack_open(mem, f->info.entry.name);
+    f->handle = zeroipc_stack_open(mem, f->info.name);
     return f->handle ? 0 : zfs_errno(zeroipc_last_error());
 }
 

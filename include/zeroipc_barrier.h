@@ -141,6 +141,24 @@ bool zeroipc_barrier_wait_timeout(zeroipc_barrier_t *b, int32_t timeout_ms);
 int zeroipc_barrier_await(zeroipc_barrier_t *b, int32_t timeout_ms);
 
 /*
+ * zeroipc_barrier_await in three steps, for callers that must not sleep
+ * (an event loop, such as the filesystem daemon's, that waits for many
+ * things at once).  arrive counts the caller in and gives the generation
+ * it arrived in: ZEROIPC_BARRIER_LAST when that arrival opened it (the
+ * caller has passed), ZEROIPC_OK when the caller must wait for
+ * zeroipc_barrier_opened(b, generation) to become true,
+ * ZEROIPC_ERROR_CORRUPT (nothing counted; see Trust), INVALID_ARGUMENT.
+ * A caller that gives up must withdraw: ZEROIPC_ERROR_TIMEOUT when the
+ * arrival was taken back, ZEROIPC_OK when the barrier had opened for it
+ * after all (the caller passed), ZEROIPC_ERROR_CORRUPT; see Timeouts
+ * above for how long withdraw may take.  Never withdraw after opened
+ * returned true, nor twice.
+ */
+int zeroipc_barrier_arrive(zeroipc_barrier_t *b, int32_t *generation);
+bool zeroipc_barrier_opened(zeroipc_barrier_t *b, int32_t generation);
+int zeroipc_barrier_withdraw(zeroipc_barrier_t *b, int32_t generation);
+
+/*
  * Snapshots of the shared words, which may be stale at once: arrivals in
  * the current generation, and openings so far (wraps to negative after
  * 2^31).  -1 for a NULL handle (as in the original library; a corrupt or

@@ -83,8 +83,11 @@ zeroipc_kind_t zeroipc_kind_from_name(const char *name);
 /*
  * Records that the structure `name` is of `kind` with element type
  * `type` (a spec such as "f32" or "f32,f32,u64"; the caller has checked it
- * with zeroipc_type_parse).  Replaces an earlier record for the same
- * structure.  Creates the catalogue when the segment has none.
+ * with zeroipc_type_parse; "" for kinds without one).  Replaces an earlier
+ * record for the same structure.  Creates the catalogue when the segment
+ * has none.  The record belongs to the entry that carries the structure:
+ * `name` itself, or for streams and channels (which have no entry of
+ * that name) "name_header".
  *
  * Errors: ZEROIPC_ERROR_INVALID_ARGUMENT (NULL, a type spec of 64 bytes
  * or more), ZEROIPC_ERROR_NOT_FOUND (no such structure), and when the
@@ -114,14 +117,32 @@ int zeroipc_catalog_ensure(zeroipc_memory_t *mem);
 int zeroipc_catalog_get(zeroipc_memory_t *mem, const char *name,
                         zeroipc_kind_t *kind, char *type, size_t len);
 
-/* What a tool needs to show one table entry. */
+/*
+ * What a tool needs to show one table entry.
+ *
+ * Structures stored as several entries (event, rwlock, monitor, signal,
+ * stream, channel: FORMAT.md "Companion entries") are recognised when
+ * every part exists with the right size and bytes.  The entry that
+ * carries one (its own entry or 1-byte marker; a stream's or channel's
+ * "_header") is described with the structure's kind under the
+ * structure's `name`; its other parts are described with the same kind
+ * and name, and `hidden`.  An entry that only looks like a part (a
+ * "_sem" whose event is missing) is described on its own.
+ *
+ * Inference of the 16-byte primitives (semaphore, mutex, barrier, latch)
+ * is a guess when nothing is recorded: their four i32 words can satisfy
+ * the invariants of several kinds at once.  The guess follows the states
+ * they are usually found in (describe.c, sixteen_guess); a recorded kind
+ * is believed whenever the bytes satisfy its invariants.
+ */
 typedef struct {
     zeroipc_entry_t entry;
+    char name[ZEROIPC_NAME_SIZE];        /* the structure's name (see above) */
     zeroipc_kind_t kind;                 /* recorded, else inferred */
     char type[ZEROIPC_TYPE_SPEC_SIZE];   /* recorded spec, "" if unknown */
     size_t elem_size;                    /* from the header; 0 if unknown */
     size_t capacity;                     /* elements; 0 if not a container */
-    bool hidden;                         /* the catalogue itself */
+    bool hidden;                         /* the catalogue, or a structure's part */
 } zeroipc_info_t;
 
 /*
@@ -134,7 +155,8 @@ typedef struct {
 int zeroipc_describe_all(zeroipc_memory_t *mem, zeroipc_info_t *out,
                          size_t max, size_t *count);
 
-/* Describes the entry `name`.  Errors as zeroipc_table_find. */
+/* Describes the structure or entry `name` (for a stream or channel, its
+ * "_header" entry).  Errors as zeroipc_table_find. */
 int zeroipc_describe(zeroipc_memory_t *mem, const char *name,
                      zeroipc_info_t *out);
 

@@ -142,6 +142,9 @@ int zeroipc_event_try_wait(zeroipc_event_t *ev);
 /* A snapshot: true when set; false when reset and for NULL. */
 bool zeroipc_event_is_set(zeroipc_event_t *ev);
 
+/* A snapshot of `waiting`, the processes asleep in a wait (0 for NULL). */
+uint32_t zeroipc_event_waiting(zeroipc_event_t *ev);
+
 /* The mode cached at open; -1 for NULL. */
 int zeroipc_event_mode(zeroipc_event_t *ev);
 

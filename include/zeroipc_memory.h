@@ -48,8 +48,12 @@ extern "C" {
 
 /* Longest single sleep of any blocking call before it looks at shared
  * memory again: the bound on how late a change made by a peer that never
- * wakes futex waiters (the public implementations) is noticed. */
-#define ZEROIPC_WAIT_SLICE_MS 2
+ * wakes futex waiters (the public implementations) is noticed.  Not
+ * shorter than a timer tick (4 ms at HZ=250): a futex timeout that is
+ * the earliest timer of its CPU makes the kernel reprogram the timer
+ * hardware on every sleep, which cost our wake-ups 25% against a bare
+ * futex and doubled a waiter's idle CPU with 2 ms (bench/wake_bench.c). */
+#define ZEROIPC_WAIT_SLICE_MS 4
 
 typedef struct zeroipc_memory zeroipc_memory_t;
 

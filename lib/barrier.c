@@ -138,9 +138,9 @@ static int withdraw(const zeroipc_barrier_t *b, int32_t g)
     }
 }
 
-int zeroipc_barrier_await(zeroipc_barrier_t *b, int32_t timeout_ms)
+int zeroipc_barrier_arrive(zeroipc_barrier_t *b, int32_t *generation)
 {
-    if (b == NULL)
+    if (b == NULL || generation == NULL)
         return ZEROIPC_ERROR_INVALID_ARGUMENT;
     int32_t p = b->participants;
     int32_t g = atomic_load_explicit(b->generation, memory_order_acquire);
@@ -154,10 +154,32 @@ int zeroipc_barrier_await(zeroipc_barrier_t *b, int32_t timeout_ms)
                                                 memory_order_relaxed);
         return ZEROIPC_ERROR_CORRUPT;
     }
+    *generation = g;
     if (a == p - 1) {
         open_generation(b);
         return ZEROIPC_BARRIER_LAST;
     }
+    return ZEROIPC_OK;
+}
+
+bool zeroipc_barrier_opened(zeroipc_barrier_t *b, int32_t generation)
+{
+    return b != NULL && atomic_load_explicit(b->generation, memory_order_acquire) != generation;
+}
+
+int zeroipc_barrier_withdraw(zeroipc_barrier_t *b, int32_t generation)
+{
+    if (b == NULL)
+        return ZEROIPC_ERROR_INVALID_ARGUMENT;
+    return withdraw(b, generation);
+}
+
+int zeroipc_barrier_await(zeroipc_barrier_t *b, int32_t timeout_ms)
+{
+    int32_t g;
+    int r = zeroipc_barrier_arrive(b, &g);
+    if (r != ZEROIPC_OK)
+        return r;
     struct zeroipc_deadline dl;
     zeroipc_deadline_init(&dl, timeout_ms);
     for (;;) {

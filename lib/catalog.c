@@ -1,6 +1,6 @@
 /*
- * catalog.c - the catalogue of kinds and element types, and describing
- * entries by record or by inference.
+ * catalog.c - the catalogue of kinds and element types (describing
+ * entries by record or by inference is describe.c's).
  *
  * Lock contract: every public function takes the table lock; the
  * catalogue lives in the segment like any structure, so its records are
@@ -14,13 +14,8 @@
 
 #include <string.h>
 
+#include "catalog_i.h"
 #include "memory_i.h"
-#include "zeroipc_array.h"
-#include "zeroipc_map.h"
-#include "zeroipc_pool.h"
-#include "zeroipc_queue.h"
-#include "zeroipc_ring.h"
-#include "zeroipc_stack.h"
 
 #define CATALOG_HEADER_SIZE 16
 
@@ -41,6 +36,10 @@ struct catalog_record {
 
 _Static_assert(sizeof(struct catalog_header) == CATALOG_HEADER_SIZE, "catalog header");
 _Static_assert(sizeof(struct catalog_record) == 112, "catalog record");
+
+/* The suffix of the entry that carries a structure with no entry of its
+ * own name (FORMAT.md: streams and channels). */
+#define CARRIER_SUFFIX "_header"
 
 static const char *const kind_names[] = {
     [ZEROIPC_KIND_UNKNOWN] = "unknown",
@@ -132,6 +131,42 @@ static bool record_for(struct catalog_header *c, const zeroipc_entry_t *e,
     return false;
 }
 
+const void *zeroipc_catalog_locked(zeroipc_memory_t *mem)
+{
+    int err;
+    return catalog_find(mem, &err);
+}
+
+bool zeroipc_catalog_lookup(const void *catalog, const zeroipc_entry_t *e,
+                            zeroipc_kind_t *kind, char *type)
+{
+    struct catalog_record r;
+    /* The records are only read here: the cast drops a const that
+     * record_for, shared with the writers, does not declare. */
+    if (catalog == NULL || !record_for((struct catalog_header *)(uintptr_t)catalog, e, &r))
+        return false;
+    *kind = (zeroipc_kind_t)r.kind;
+    memcpy(type, r.type, ZEROIPC_TYPE_SPEC_SIZE);
+    return true;
+}
+
+/* Caller holds the table lock.  The entry that carries the structure
+ * `name` of `kind`: its own, or for the kinds that have none, its
+ * header's. */
+static int carrier_locked(zeroipc_memory_t *mem, const char *name, zeroipc_kind_t kind,
+                          zeroipc_entry_t *e)
+{
+    int err = zeroipc_table_find_locked(mem, name, e);
+    if (err == ZEROIPC_ERROR_NOT_FOUND &&
+        (kind == ZEROIPC_KIND_STREAM || kind == ZEROIPC_KIND_CHANNEL || kind == ZEROIPC_KIND_UNKNOWN)) {
+        char header[ZEROIPC_NAME_SIZE];
+        if (zeroipc_companion_name(name, ZEROIPC_NAME_SIZE - 1 - strlen(CARRIER_SUFFIX),
+                                   CARRIER_SUFFIX, header) == ZEROIPC_OK)
+            err = zeroipc_table_find_locked(mem, header, e);
+    }
+    return err;
+}
+
 static void init_catalog(void *p, const void *ctx)
 {
     struct catalog_header *c = p;
@@ -180,7 +215,7 @@ int zeroipc_catalog_set(zeroipc_memory_t *mem, const char *name,
 
     zeroipc_entry_t e;
     struct catalog_header *c = NULL;
-    err = zeroipc_table_find_locked(mem, name, &e);
+    err = carrier_locked(mem, name, kind, &e);
     if (err == ZEROIPC_OK)
         c = catalog_make(mem, &err);
     if (c != NULL) {
@@ -188,7 +223,7 @@ int zeroipc_catalog_set(zeroipc_memory_t *mem, const char *name,
          * or renamed), else append. */
         uint32_t n = record_count(c), slot = n;
         for (uint32_t i = 0; i < n && slot == n; i++) {
-            if (strncmp(records(c)[i].name, name, ZEROIPC_NAME_SIZE) == 0)
+            if (strncmp(records(c)[i].name, e.name, ZEROIPC_NAME_SIZE) == 0)
                 slot = i;
         }
         for (uint32_t i = 0; i < n && slot == n; i++) {
@@ -227,7 +262,7 @@ int zeroipc_catalog_get(zeroipc_memory_t *mem, const char *name,
         return zeroipc_mem_fail(mem, err);
     zeroipc_entry_t e;
     struct catalog_record r;
-    err = zeroipc_table_find_locked(mem, name, &e);
+    err = carrier_locked(mem, name, ZEROIPC_KIND_UNKNOWN, &e);
     if (err == ZEROIPC_OK) {
         struct catalog_header *c = catalog_find(mem, &err);
         if (c != NULL && !record_for(c, &e, &r))
@@ -245,196 +280,3 @@ int zeroipc_catalog_get(zeroipc_memory_t *mem, const char *name,
     return zeroipc_set_error(ZEROIPC_OK);
 }
 
-/*
- * A hash table's slot states are EMPTY, OCCUPIED, DELETED or INSERTING
- * (0 to 3) whatever other processes do, and its size never exceeds its
- * capacity: what a set must show beyond its header, since a stack of
- * 4-byte elements with an even capacity has the same header words and
- * exact size as a set of 4-byte elements (see classify).  Reads the states
- * of the `capacity` slots of `stride` bytes after the 16-byte header.
- */
-static bool htab_plausible(const uint8_t *s, size_t size)
-{
-    uint32_t hdr[4];
-    memcpy(hdr, s, sizeof hdr);
-    size_t capacity = hdr[1];
-    if (capacity == 0 || hdr[0] > capacity)
-        return false;
-    size_t stride = (size - ZEROIPC_MAP_HEADER_SIZE) / capacity;
-    for (size_t i = 0; i < capacity; i++) {
-        uint32_t state;
-        memcpy(&state, s + ZEROIPC_MAP_HEADER_SIZE + i * stride, sizeof state);
-        if (state > ZEROIPC_MAP_INSERTING)
-            return false;
-    }
-    return true;
-}
-
-/*
- * Fills in kind, element size and capacity of info->entry from its bytes.
- * `recorded` is the catalogue's word, believed only if the bytes agree.
- * Inference tries the kinds with the strictest checks first: queue,
- * set, stack, ring, map and pool must match their size formulas exactly,
- * while nearly any entry whose first word divides the rest passes as an
- * array, so array comes last.
- *
- * Sets and stacks.  A set's header {size, capacity, elem_size, 0} and a
- * stack's {top, capacity, elem_size, 0} are alike, and for 4-byte
- * elements and an even capacity so are their sizes (16 + 8 * capacity), so
- * the header cannot tell them apart (the vectors' set_i32 validates as a
- * stack, their stk_i32 and p_stk_f32 as sets).  A set is therefore tried
- * before the stack and taken only when its reserved word is 0, the size
- * is exact, the size field is at most the capacity and every slot state is
- * 0 to 3 (htab_plausible); a stack whose slot words happen to all read as
- * such states (say an unused stack that once held 1, 2, 3...) would
- * still be taken for a set, and only a catalogue record (tried first)
- * keeps it a stack.  An empty stack's top is -1, never a set's size.
- * Maps have a non-zero value size where sets and stacks have the 0
- * word, so they cannot be confused with either; they get the same state
- * check all the same, being tried before the pool and the array.
- */
-static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t recorded)
-{
-    const zeroipc_entry_t *e = &info->entry;
-    const uint8_t *s = mem->base + e->offset;
-    size_t size = (size_t)e->size;
-    size_t elem;
-    zeroipc_kind_t order[] = {recorded, ZEROIPC_KIND_QUEUE, ZEROIPC_KIND_SET,
-                              ZEROIPC_KIND_STACK, ZEROIPC_KIND_RING, ZEROIPC_KIND_MAP,
-                              ZEROIPC_KIND_POOL, ZEROIPC_KIND_ARRAY};
-    info->kind = ZEROIPC_KIND_UNKNOWN;
-    info->elem_size = 0;
-    info->capacity = 0;
-    info->hidden = strcmp(e->name, ZEROIPC_CATALOG_NAME) == 0;
-    if (info->hidden) {
-        info->kind = ZEROIPC_KIND_CATALOG;
-        return;
-    }
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        uint32_t hdr[4] = {0};
-        if (size >= sizeof hdr)
-            memcpy(hdr, s, sizeof hdr);
-        switch (order[i]) {
-        case ZEROIPC_KIND_QUEUE:
-            if (zeroipc_queue_validate(s, size) == ZEROIPC_OK) {
-                info->kind = ZEROIPC_KIND_QUEUE;
-                info->capacity = hdr[2];
-                info->elem_size = hdr[3];
-                return;
-            }
-            break;
-        case ZEROIPC_KIND_STACK:
-            if (zeroipc_stack_validate(s, size) == ZEROIPC_OK) {
-                info->kind = ZEROIPC_KIND_STACK;
-                info->capacity = hdr[1];
-                info->elem_size = hdr[2];
-                return;
-            }
-            break;
-        case ZEROIPC_KIND_RING:
-            if (zeroipc_ring_validate(s, size) == ZEROIPC_OK) {
-                uint32_t shape[2]; /* capacity in bytes, elem_size, at 16 */
-                memcpy(shape, s + 16, sizeof shape);
-                info->kind = ZEROIPC_KIND_RING;
-                info->capacity = shape[0] / shape[1];
-                info->elem_size = shape[1];
-                return;
-            }
-            break;
-        case ZEROIPC_KIND_MAP:
-        case ZEROIPC_KIND_SET: {
-            bool set = order[i] == ZEROIPC_KIND_SET;
-            if ((set ? zeroipc_set_validate(s, size, NULL) : zeroipc_map_validate(s, size, NULL)) ==
-                    ZEROIPC_OK &&
-                htab_plausible(s, size)) {
-                info->kind = order[i];
-                info->capacity = hdr[1];
-                /* A map's element is its key and value, one after the other. */
-                info->elem_size = (size_t)hdr[2] + (set ? 0 : hdr[3]);
-                return;
-            }
-            break;
-        }
-        case ZEROIPC_KIND_POOL:
-            if (zeroipc_pool_validate(s, size, 0) == ZEROIPC_OK) {
-                uint32_t shape[2]; /* capacity, elem_size, at 16 */
-                memcpy(shape, s + 16, sizeof shape);
-                info->kind = ZEROIPC_KIND_POOL;
-                info->capacity = shape[0];
-                info->elem_size = shape[1];
-                return;
-            }
-            break;
-        case ZEROIPC_KIND_ARRAY:
-            if (zeroipc_array_validate(s, size, &elem) == ZEROIPC_OK) {
-                info->kind = ZEROIPC_KIND_ARRAY;
-                info->elem_size = elem;
-                info->capacity = (size - ZEROIPC_ARRAY_HEADER_SIZE) / elem;
-                return;
-            }
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-/* Caller holds the table lock. */
-static void describe_locked(zeroipc_memory_t *mem, struct catalog_header *c,
-                            const zeroipc_entry_t *e, zeroipc_info_t *out)
-{
-    struct catalog_record r;
-    memset(out, 0, sizeof *out);
-    out->entry = *e;
-    bool have = c != NULL && record_for(c, e, &r);
-    classify(mem, out, have ? (zeroipc_kind_t)r.kind : ZEROIPC_KIND_UNKNOWN);
-    /* A type recorded for another kind than the bytes show is not
-     * believed either. */
-    if (have && (zeroipc_kind_t)r.kind == out->kind)
-        memcpy(out->type, r.type, sizeof out->type);
-}
-
-int zeroipc_describe_all(zeroipc_memory_t *mem, zeroipc_info_t *out, size_t max,
-                         size_t *count)
-{
-    if (mem == NULL || count == NULL || (out == NULL && max > 0))
-        return zeroipc_mem_fail(mem, ZEROIPC_ERROR_INVALID_ARGUMENT);
-    int err = zeroipc_table_lock(mem, false);
-    if (err != ZEROIPC_OK)
-        return zeroipc_mem_fail(mem, err);
-    size_t n = 0;
-    err = zeroipc_table_entries_locked(mem, NULL, 0, &n);
-    /* A corrupt catalogue costs only the types: kinds are still inferred. */
-    int cerr;
-    struct catalog_header *c = catalog_find(mem, &cerr);
-    for (size_t i = 0; err == ZEROIPC_OK && i < n && i < max; i++) {
-        zeroipc_entry_t e;
-        err = zeroipc_table_entry_locked(mem, (uint32_t)i, &e);
-        if (err == ZEROIPC_OK)
-            describe_locked(mem, c, &e, &out[i]);
-    }
-    zeroipc_table_unlock(mem);
-    if (err != ZEROIPC_OK)
-        return zeroipc_mem_fail(mem, err);
-    *count = n;
-    return zeroipc_set_error(ZEROIPC_OK);
-}
-
-int zeroipc_describe(zeroipc_memory_t *mem, const char *name, zeroipc_info_t *out)
-{
-    if (mem == NULL || out == NULL)
-        return zeroipc_mem_fail(mem, ZEROIPC_ERROR_INVALID_ARGUMENT);
-    int err = zeroipc_table_lock(mem, false);
-    if (err != ZEROIPC_OK)
-        return zeroipc_mem_fail(mem, err);
-    zeroipc_entry_t e;
-    err = zeroipc_table_find_locked(mem, name, &e);
-    if (err == ZEROIPC_OK) {
-        int cerr;
-        describe_locked(mem, catalog_find(mem, &cerr), &e, out);
-    }
-    zeroipc_table_unlock(mem);
-    if (err != ZEROIPC_OK)
-        return zeroipc_mem_fail(mem, err);
-    return zeroipc_set_error(ZEROIPC_OK);
-}

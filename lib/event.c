@@ -171,6 +171,11 @@ bool zeroipc_event_is_set(zeroipc_event_t *ev)
     return ev != NULL && atomic_load_explicit(ev->signaled, memory_order_acquire) != 0;
 }
 
+uint32_t zeroipc_event_waiting(zeroipc_event_t *ev)
+{
+    return ev ? atomic_load_explicit(ev->waiting, memory_order_relaxed) : 0;
+}
+
 int zeroipc_event_mode(zeroipc_event_t *ev)
 {
     return ev ? (int)ev->mode : -1;

@@ -43,7 +43,58 @@ p_q_i64 queue bytes8 4 2 3216 64
 p_stk_f32 stack bytes4 4 2 3280 48
 EOF
 expect_line ".table of the C++ segment" "0 arr_f32 3104 32 array" "$(fs_table "$C")"
-expect_line ".table of the C++ segment" "35 chb_buffer 6152 48 queue" "$(fs_table "$C")"
+expect_line ".table of the C++ segment" "35 chb_buffer 6152 48 channel chb" "$(fs_table "$C")"
+# Companions are hidden, and listed in .table with the structure they
+# belong to.
+expect_line ".table of the C++ segment" "13 ev_sem 3896 16 event ev" "$(fs_table "$C")"
+expect_line ".table of the C++ segment" "14 rw_state 3912 8 rwlock rw" "$(fs_table "$C")"
+expect_line ".table of the C++ segment" "17 rw 3952 1 rwlock" "$(fs_table "$C")"
+for f in ev_sem rw_state rw_rmtx rw_wmtx mon_mtx mon_cond mon_count sig_state sig_mtx \
+         strm_header strm_buffer chb_header chb_buffer chu_header chu_slot; do
+  check_not "companion $f hidden" test -e "$C/$f"
+  case "$lsc" in *"$f"*) fail "ls shows companion $f" ;; esac
+done
+# The primitives, inferred (a barrier that never opened reads as a
+# semaphore: the bytes cannot tell; see below for declaring it).
+while read -r f kind; do
+  F=$C/$f; [[ $f == p_* ]] && F=$P/$f
+  expect_xattr "foreign primitive" "$F" kind "$kind"
+done <<'EOF2'
+sem semaphore
+mtx mutex
+bar barrier
+lat latch
+once once
+ev event
+rw rwlock
+mon monitor
+sig signal
+strm stream
+chb channel
+chu channel
+p_sem semaphore
+p_mtx mutex
+p_bar semaphore
+p_lat latch
+p_once once
+p_ev event
+p_rw rwlock
+p_mon monitor
+EOF2
+expect_xattr "sem" "$C/sem" count 3
+expect_xattr "sem" "$C/sem" max 5
+expect_xattr "bar" "$C/bar" generation 1
+expect_xattr "bar" "$C/bar" participants 2
+expect_xattr "lat" "$C/lat" count 3
+expect_xattr "lat" "$C/lat" initial 4
+expect_xattr "once" "$C/once" state done
+expect_xattr "ev" "$C/ev" signaled 1
+expect_xattr "ev" "$C/ev" mode manual
+expect_xattr "rw" "$C/rw" readers 2
+expect_xattr "mon" "$C/mon" locked 1
+expect_xattr "sig" "$C/sig" version 2
+expect_xattr "sig" "$C/sig" type bytes8
+expect_eq "rw state" "$(printf 'readers 2\nwriter 0')" "$(cat "$C/rw")"
 expect_eq ".table lists all 38 entries" 38 "$(fs_table "$C" | grep -c .)"
 expect_xattr "C++ segment" "$C" entries 38
 expect_xattr "C++ segment" "$C" used 6240
@@ -88,6 +139,17 @@ expect_eq "q_i32 tail after a push" 5 "$(od -An -tu4 -j$((3136 + 4)) -N4 "$(shm 
 expect_eq "q_i32 slot 4" 55 "$(od -An -td4 -j$((3136 + 16 + 16)) -N4 "$(shm cpp)" | tr -d ' ')"
 expect_eq "p_q_i64 still pops" "$(printf '%s\n' 6 7)" "$(cat "$P/p_q_i64")"
 
+# A kind the bytes cannot tell is declared; one they contradict is not.
+expect_errno EINVAL "setfattr -n user.zeroipc.kind -v mutex '$P/p_bar'"
+expect_xattr "after a refused kind" "$P/p_bar" kind semaphore
+expect_ok "setfattr -n user.zeroipc.kind -v barrier '$P/p_bar'"
+expect_xattr "declared" "$P/p_bar" kind barrier
+expect_xattr "declared" "$P/p_bar" participants 5
+# The signal's value, once typed: i32 -5 (its state has room for 8 bytes).
+expect_ok "setfattr -n user.zeroipc.type -v i32 '$C/sig'"
+expect_eq "sig as i32" -5 "$(cat "$C/sig")"
+expect_errno EINVAL "setfattr -n user.zeroipc.type -v bytes9 '$C/sig'"
+
 # Declared types survive a remount (a catalogue was added).
 fs_remount
 expect_xattr "after remount" "$C/arr_f32" type f32
@@ -95,6 +157,8 @@ expect_xattr "after remount" "$P/p_points" type f32,f32,u64
 expect_xattr "after remount" "$P/p_stk_f32" type f32
 expect_xattr "after remount" "$C/q_i32" type i32
 expect_xattr "after remount" "$P/p_q_i64" type i64
+expect_xattr "after remount" "$P/p_bar" kind barrier
+expect_xattr "after remount" "$C/sig" type i32
 if [ -e "$C/chb_buffer" ]; then
   expect_xattr "an undeclared one is still bytesN" "$C/chb_buffer" type bytes4
 else

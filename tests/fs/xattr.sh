@@ -71,8 +71,13 @@ expect_eq "used grows by the new structure" "$(( (used1 + 7) / 8 * 8 + 108 ))" "
 expect_msg "No such attribute" "getfattr -n user.zeroipc.bogus '$D/jobs'"
 expect_msg "No such attribute" "getfattr -n user.zeroipc.state '$D/jobs'"
 
-# Only .type is settable.
-for a in kind offset size capacity count; do
+# .kind takes only a kind the bytes can be (a queue is no semaphore);
+# .offset, .size, .capacity and .count are not settable.
+before=$(xattr "$D/st" kind)
+expect_errno EINVAL "setfattr -n user.zeroipc.kind -v 1 '$D/st'"
+expect_errno EINVAL "setfattr -n user.zeroipc.kind -v semaphore '$D/st'"
+expect_xattr "after a refused kind" "$D/st" kind "$before"
+for a in offset size capacity count; do
   before=$(xattr "$D/st" $a)
   expect_errno EPERM "setfattr -n user.zeroipc.$a -v 1 '$D/st'"
   expect_xattr "after a refused set" "$D/st" $a "$before"
