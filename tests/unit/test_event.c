@@ -298,6 +298,7 @@ static void test_null_handles(void **state)
     assert_int_equal(zeroipc_event_wait_timeout(NULL, 3), ZEROIPC_ERROR_INVALID_ARGUMENT);
     assert_int_equal(zeroipc_event_try_wait(NULL), ZEROIPC_ERROR_INVALID_ARGUMENT);
     assert_false(zeroipc_event_is_set(NULL));
+    assert_int_equal(zeroipc_event_waiting(NULL), 0);
     assert_int_equal(zeroipc_event_mode(NULL), -1);
     zeroipc_event_close(NULL);
 }
@@ -429,6 +430,7 @@ static void test_threads(void **state)
     /* Manual set wakes every waiter, at once. */
     start(t, w, man, 10000);
     wait_for_waiting(m, "m", NW);
+    assert_int_equal(zeroipc_event_waiting(man), NW);
     int64_t t0 = zt_now_ms();
     assert_int_equal(zeroipc_event_set(man), ZEROIPC_OK);
     assert_int_equal(join(t, w, &to), NW);

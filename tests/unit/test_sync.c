@@ -138,6 +138,56 @@ static void test_barrier_layout(void **state)
     assert_int_equal(get_i32(m, o1 + 12), 0);
 }
 
+/* The three steps for callers that cannot sleep: arrive, look, withdraw. */
+static void test_barrier_steps(void **state)
+{
+    (void)state;
+    zeroipc_memory_t *m = ut_seg(NULL, "bs", 4096, 4);
+    zeroipc_barrier_t *b = mkbar(m, "bar", 3);
+    int32_t g1, g2, g3;
+    assert_int_equal(zeroipc_barrier_arrive(b, &g1), ZEROIPC_OK);
+    assert_int_equal(g1, 0);
+    assert_false(zeroipc_barrier_opened(b, g1));
+    assert_int_equal(zeroipc_barrier_arrived(b), 1);
+    /* Withdrawn before it opened: the count goes back. */
+    assert_int_equal(zeroipc_barrier_withdraw(b, g1), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(zeroipc_barrier_arrived(b), 0);
+    assert_int_equal(zeroipc_barrier_generation(b), 0);
+
+    assert_int_equal(zeroipc_barrier_arrive(b, &g1), ZEROIPC_OK);
+    assert_int_equal(zeroipc_barrier_arrive(b, &g2), ZEROIPC_OK);
+    assert_int_equal(zeroipc_barrier_arrived(b), 2);
+    assert_int_equal(zeroipc_barrier_arrive(b, &g3), ZEROIPC_BARRIER_LAST);
+    assert_int_equal(g1, 0);
+    assert_int_equal(g3, 0);
+    assert_true(zeroipc_barrier_opened(b, g1));
+    assert_true(zeroipc_barrier_opened(b, g2));
+    assert_int_equal(zeroipc_barrier_arrived(b), 0);
+    assert_int_equal(zeroipc_barrier_generation(b), 1);
+
+    /* A withdrawal after the opening reports that the caller passed, and
+     * leaves the next generation's count alone. */
+    assert_int_equal(zeroipc_barrier_arrive(b, &g1), ZEROIPC_OK);
+    assert_int_equal(g1, 1);
+    assert_int_equal(zeroipc_barrier_arrive(b, &g2), ZEROIPC_OK);
+    assert_int_equal(zeroipc_barrier_arrive(b, &g3), ZEROIPC_BARRIER_LAST);
+    assert_int_equal(zeroipc_barrier_withdraw(b, g1), ZEROIPC_OK);
+    assert_int_equal(zeroipc_barrier_arrived(b), 0);
+    assert_int_equal(zeroipc_barrier_generation(b), 2);
+
+    assert_int_equal(zeroipc_barrier_arrive(NULL, &g1), ZEROIPC_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(zeroipc_barrier_arrive(b, NULL), ZEROIPC_ERROR_INVALID_ARGUMENT);
+    assert_false(zeroipc_barrier_opened(NULL, 0));
+    assert_int_equal(zeroipc_barrier_withdraw(NULL, 0), ZEROIPC_ERROR_INVALID_ARGUMENT);
+
+    /* An impossible count: nothing counted, nothing to wait for. */
+    size_t off;
+    ut_find(m, "bar", &off, NULL);
+    set_i32(m, off, 7);
+    assert_int_equal(zeroipc_barrier_arrive(b, &g1), ZEROIPC_ERROR_CORRUPT);
+    assert_int_equal(get_i32(m, off), 7);
+}
+
 static void test_latch_layout(void **state)
 {
     (void)state;
@@ -1137,6 +1187,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         ST_TEST(test_barrier_layout),
+        ST_TEST(test_barrier_steps),
         ST_TEST(test_latch_layout),
         ST_TEST(test_vectors),
         ST_TEST(test_create_errors),
