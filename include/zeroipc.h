@@ -26,6 +26,8 @@
  *   zeroipc_monitor.h  monitors: a mutex with wait and notify
  *   zeroipc_signal.h   a value with a version: set, get, wait for change
  *   zeroipc_rwlock.h   readers/writer locks
+ *   zeroipc_future.h   a value computed once: set, set_error, get
+ *   zeroipc_stream.h   streams: emit, next, close; operators run by pump
  *
  * Conventions.  Handles are opaque (zeroipc_X_t).  zeroipc_X_create(mem,
  * name, ...) makes a structure, zeroipc_X_open(mem, name) finds one,
@@ -55,6 +57,8 @@
 #include "zeroipc_monitor.h"
 #include "zeroipc_signal.h"
 #include "zeroipc_rwlock.h"
+#include "zeroipc_future.h"
+#include "zeroipc_stream.h"
 
 #define ZEROIPC_VERSION_STRING "0.1.0"
 
