@@ -28,6 +28,8 @@
  *   zeroipc_rwlock.h   readers/writer locks
  *   zeroipc_future.h   a value computed once: set, set_error, get
  *   zeroipc_stream.h   streams: emit, next, close; operators run by pump
+ *   zeroipc_lazy.h     a value computed at most once, on first demand
+ *   zeroipc_channel.h  CSP channels: buffered, or rendezvous
  *
  * Conventions.  Handles are opaque (zeroipc_X_t).  zeroipc_X_create(mem,
  * name, ...) makes a structure, zeroipc_X_open(mem, name) finds one,
@@ -59,6 +61,8 @@
 #include "zeroipc_rwlock.h"
 #include "zeroipc_future.h"
 #include "zeroipc_stream.h"
+#include "zeroipc_lazy.h"
+#include "zeroipc_channel.h"
 
 #define ZEROIPC_VERSION_STRING "0.1.0"
 
