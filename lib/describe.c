@@ -27,6 +27,8 @@
 #include "zeroipc_array.h"
 #include "zeroipc_barrier.h"
 #include "zeroipc_event.h"
+#include "zeroipc_future.h"
+#include "zeroipc_lazy.h"
 #include "zeroipc_latch.h"
 #include "zeroipc_map.h"
 #include "zeroipc_monitor.h"
@@ -38,6 +40,14 @@
 #include "zeroipc_semaphore.h"
 #include "zeroipc_signal.h"
 #include "zeroipc_stack.h"
+
+/* A u32 of the entry's bytes, which need not be aligned. */
+static uint32_t u32_at(const uint8_t *s, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, s + off, sizeof v);
+    return v;
+}
 
 /* The four i32 words of a 16-byte primitive. */
 static void words16(const uint8_t *s, int32_t w[4])
@@ -104,6 +114,34 @@ static zeroipc_kind_t sixteen_guess(const uint8_t *s, size_t size)
     if (sixteen_validates(ZEROIPC_KIND_BARRIER, s, size))
         return ZEROIPC_KIND_BARRIER;
     return ZEROIPC_KIND_UNKNOWN;
+}
+
+/*
+ * Futures and lazy values.  A lazy of a 1-, 2- or 4-byte type is 280
+ * bytes, as is a future of any type up to 8 bytes, and both begin with a
+ * state word 0..3; a lazy of an 8-byte type is 304, as is a future of
+ * 25..32 bytes.  What tells them apart is the lazy's op word, where the
+ * future keeps a waiter count (at 4) or its completion time (at 8): an
+ * op of ADD..EXTERNAL (a future with that many sleepers at the instant
+ * of the look would be misread), or a CONSTANT, which our library and
+ * the public C++ create already computed with its value both in the
+ * operand and in the cache.  Anything else that validates is a future,
+ * the kind that every public implementation writes; a record settles it.
+ */
+static zeroipc_kind_t lazy_or_future(const uint8_t *s, size_t size)
+{
+    bool future = zeroipc_future_validate(s, size) == ZEROIPC_OK;
+    if (zeroipc_lazy_validate(s, size) != ZEROIPC_OK)
+        return future ? ZEROIPC_KIND_FUTURE : ZEROIPC_KIND_UNKNOWN;
+    bool wide = size == ZEROIPC_LAZY_SIZE_8;
+    size_t op_at = wide ? 8 : 4, a_at = wide ? 16 : 8, cached_at = wide ? 32 : 16;
+    uint32_t state = u32_at(s, 0), op = u32_at(s, op_at) & 0xffffu;
+    if (op >= ZEROIPC_LAZY_ADD && op <= ZEROIPC_LAZY_EXTERNAL && (!wide || u32_at(s, 4) == 0))
+        return ZEROIPC_KIND_LAZY;
+    if (op == ZEROIPC_LAZY_CONSTANT && state == ZEROIPC_LAZY_COMPUTED &&
+        memcmp(s + a_at, s + cached_at, wide ? 8 : 4) == 0)
+        return ZEROIPC_KIND_LAZY;
+    return future ? ZEROIPC_KIND_FUTURE : ZEROIPC_KIND_LAZY;
 }
 
 /* ------------------------------------------------------------------ */
@@ -173,12 +211,6 @@ static bool part_signal_state(const uint8_t *car, const uint8_t *s, size_t size)
 #define STREAM_HEADER_SIZE 56
 #define CHANNEL_HEADER_SIZE 32
 
-static uint32_t u32_at(const uint8_t *s, size_t off)
-{
-    uint32_t v;
-    memcpy(&v, s + off, sizeof v);
-    return v;
-}
 
 static bool is_stream_header(const uint8_t *s, size_t size)
 {
@@ -421,7 +453,7 @@ static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t
     zeroipc_kind_t order[] = {recorded, ZEROIPC_KIND_QUEUE, ZEROIPC_KIND_SET,
                               ZEROIPC_KIND_STACK, ZEROIPC_KIND_RING, ZEROIPC_KIND_MAP,
                               ZEROIPC_KIND_POOL, ZEROIPC_KIND_ONCE, ZEROIPC_KIND_UNKNOWN,
-                              ZEROIPC_KIND_ARRAY};
+                              ZEROIPC_KIND_FUTURE, ZEROIPC_KIND_ARRAY};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         uint32_t hdr[4] = {0};
         if (size >= sizeof hdr)
@@ -492,6 +524,23 @@ static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t
             if (i > 0 && (info->kind = sixteen_guess(s, size)) != ZEROIPC_KIND_UNKNOWN)
                 return;
             break;
+        case ZEROIPC_KIND_FUTURE:
+        case ZEROIPC_KIND_LAZY: {
+            /* Recorded: believed when it validates as that kind. */
+            zeroipc_kind_t k = lazy_or_future(s, size);
+            if (i == 0 && k != ZEROIPC_KIND_UNKNOWN &&
+                (order[i] == ZEROIPC_KIND_FUTURE ? zeroipc_future_validate(s, size)
+                                                 : zeroipc_lazy_validate(s, size)) == ZEROIPC_OK)
+                k = order[i];
+            if (k != ZEROIPC_KIND_UNKNOWN) {
+                info->kind = k;
+                /* An upper bound, which a recorded type narrows. */
+                info->elem_size = k == ZEROIPC_KIND_LAZY ? (size == ZEROIPC_LAZY_SIZE_8 ? 8 : 4)
+                                                         : size - 272;
+                return;
+            }
+            break;
+        }
         case ZEROIPC_KIND_ONCE:
             if (zeroipc_once_validate(s, size) == ZEROIPC_OK) {
                 info->kind = ZEROIPC_KIND_ONCE;
@@ -513,17 +562,31 @@ static void classify(zeroipc_memory_t *mem, zeroipc_info_t *info, zeroipc_kind_t
 }
 
 /*
- * A signal's state is align8(8 + sizeof T): the bytes give T's size only
- * to within 7, and a recorded type that fits says exactly.
+ * A signal's state is align8(8 + sizeof T), a future align8(272 + sizeof
+ * T), a lazy 280 or 304 bytes: the bytes give T's size only roughly, and
+ * a recorded type that fits says exactly.
  */
 static void narrow_elem(zeroipc_info_t *info)
 {
     zeroipc_type_t t;
-    if (info->kind != ZEROIPC_KIND_SIGNAL ||
-        zeroipc_type_parse(info->type, strlen(info->type), &t) != ZEROIPC_OK)
+    if (zeroipc_type_parse(info->type, strlen(info->type), &t) != ZEROIPC_OK)
         return;
     size_t size = zeroipc_type_size(&t);
-    if (ZEROIPC_SIGNAL_STATE_SIZE(size) == ZEROIPC_SIGNAL_STATE_SIZE(info->elem_size))
+    bool fits;
+    switch (info->kind) {
+    case ZEROIPC_KIND_SIGNAL:
+        fits = ZEROIPC_SIGNAL_STATE_SIZE(size) == ZEROIPC_SIGNAL_STATE_SIZE(info->elem_size);
+        break;
+    case ZEROIPC_KIND_FUTURE:
+        fits = ZEROIPC_FUTURE_SIZE(size) == info->entry.size;
+        break;
+    case ZEROIPC_KIND_LAZY:
+        fits = t.nfields == 1 && zeroipc_lazy_size((zeroipc_field_kind_t)t.field[0].kind) == info->entry.size;
+        break;
+    default:
+        fits = false;
+    }
+    if (fits)
         info->elem_size = size;
 }
 

@@ -72,6 +72,15 @@ sig signal
 strm stream
 chb channel
 chu channel
+fut_ok future
+fut_err future
+fut_pend future
+lz_a lazy
+lz_b lazy
+lz_sum lazy
+lz_prod lazy
+p_fut_ok future
+p_fut_pend future
 p_sem semaphore
 p_mtx mutex
 p_bar semaphore

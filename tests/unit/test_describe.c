@@ -212,6 +212,43 @@ static void test_sixteen(void **state)
     assert_int_equal(describe(m, "once").kind, ZEROIPC_KIND_UNKNOWN);
 }
 
+/* Futures and lazy values share sizes; their words tell them apart. */
+static void test_codata(void **state)
+{
+    (void)state;
+    zeroipc_memory_t *m = ut_seg(NULL, "dd", 1 << 16, 32);
+    zeroipc_future_t *f = zeroipc_future_create(m, "fut", 8);
+    assert_non_null(f);
+    zeroipc_future_close(zeroipc_future_create(m, "pend", 4));
+    int32_t five = 5, seven = 7;
+    int64_t big = 1;
+    zeroipc_lazy_close(zeroipc_lazy_create_constant(m, "c", ZEROIPC_FIELD_I32, &five));
+    zeroipc_lazy_close(zeroipc_lazy_create_add(m, "add", ZEROIPC_FIELD_I32, &five, &seven));
+    zeroipc_lazy_close(zeroipc_lazy_create_constant(m, "c64", ZEROIPC_FIELD_I64, &big));
+    zeroipc_lazy_close(zeroipc_lazy_create_external(m, "ext", ZEROIPC_FIELD_F64, 3));
+    double v = 3.25;
+    assert_int_equal(zeroipc_future_set(f, &v), ZEROIPC_OK);
+    zeroipc_future_close(f);
+    const char *futures[] = {"fut", "pend"}, *lazies[] = {"c", "add", "c64", "ext"};
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(describe(m, futures[i]).kind, ZEROIPC_KIND_FUTURE);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(describe(m, lazies[i]).kind, ZEROIPC_KIND_LAZY);
+    assert_int_equal(describe(m, "fut").elem_size, 8);
+    assert_int_equal(describe(m, "c64").elem_size, 8);
+    /* A recorded type narrows the size when it fits the entry. */
+    assert_int_equal(zeroipc_catalog_set(m, "pend", ZEROIPC_KIND_FUTURE, "u16"), ZEROIPC_OK);
+    assert_int_equal(describe(m, "pend").elem_size, 2);
+    assert_int_equal(zeroipc_catalog_set(m, "c", ZEROIPC_KIND_LAZY, "f32"), ZEROIPC_OK);
+    assert_int_equal(describe(m, "c").elem_size, 4);
+    assert_int_equal(zeroipc_catalog_set(m, "c", ZEROIPC_KIND_LAZY, "f64"), ZEROIPC_OK);
+    assert_int_equal(describe(m, "c").elem_size, 4); /* f64 lazies are 304 bytes */
+    /* A pending future's zero bytes are a CONSTANT lazy never computed:
+     * only a record says so. */
+    assert_int_equal(zeroipc_catalog_set(m, "pend", ZEROIPC_KIND_LAZY, ""), ZEROIPC_OK);
+    assert_int_equal(describe(m, "pend").kind, ZEROIPC_KIND_LAZY);
+}
+
 static void test_kind_names(void **state)
 {
     (void)state;
@@ -233,6 +270,7 @@ int main(void)
         UT_TEST(test_incomplete),
         UT_TEST(test_headers),
         UT_TEST(test_sixteen),
+        UT_TEST(test_codata),
         UT_TEST(test_kind_names),
     };
     return UT_RUN(tests);
