@@ -180,6 +180,29 @@ int zeroipc_channel_recv_timeout(zeroipc_channel_t *ch, void *out, int32_t timeo
 int zeroipc_channel_try_recv(zeroipc_channel_t *ch, void *out);
 
 /*
+ * A send in steps, for callers that must not sleep (an event loop such
+ * as the filesystem daemon's).  offer puts the value in: on a buffered
+ * channel as try_send, returning ZEROIPC_CHANNEL_DELIVERED (1) when done;
+ * on an unbuffered one it claims the free slot and publishes the value,
+ * returning ZEROIPC_OK and a ticket for the hand-off, or
+ * ZEROIPC_ERROR_TIMEOUT while another send holds the slot (nothing sent).
+ * Either: ZEROIPC_ERROR_CLOSED, ZEROIPC_ERROR_TIMEOUT (full),
+ * INVALID_ARGUMENT.  Then, for an unbuffered ticket, offer_taken says
+ * ZEROIPC_OK once a receiver has copied the value out (the send is
+ * done), ZEROIPC_ERROR_TIMEOUT while it has not, ZEROIPC_ERROR_CLOSED
+ * when the channel closed first (the value was taken back: nothing
+ * sent).  A sender that gives up calls offer_withdraw: ZEROIPC_OK when
+ * the value was taken back (nothing sent), ZEROIPC_ERROR_ALREADY_SET when
+ * a receiver had it first (it was sent).  Until offer_taken says done or
+ * the offer is withdrawn, the slot is the caller's: every other send
+ * waits, so an offer must be followed up.
+ */
+#define ZEROIPC_CHANNEL_DELIVERED 1
+int zeroipc_channel_offer(zeroipc_channel_t *ch, const void *value, uint64_t *ticket);
+int zeroipc_channel_offer_taken(zeroipc_channel_t *ch, uint64_t ticket);
+int zeroipc_channel_offer_withdraw(zeroipc_channel_t *ch, uint64_t ticket);
+
+/*
  * Closes the channel (for everyone, for good) and wakes every waiter.
  * Closing a closed channel is ZEROIPC_OK and changes nothing.  Never
  * blocks.  INVALID_ARGUMENT for NULL.

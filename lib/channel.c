@@ -217,6 +217,56 @@ static int sleep_phase(zeroipc_channel_t *ch, _Atomic uint32_t *count, uint64_t 
     return r;
 }
 
+/*
+ * Claims the free slot (FREE -> WRITING: senders take turns) and
+ * publishes `value` in it; *base is the phase the claim started from.
+ * ZEROIPC_OK, ZEROIPC_ERROR_CLOSED, or ZEROIPC_ERROR_TIMEOUT when the slot
+ * is busy and `dl` (NULL: one look) ran out.
+ */
+static int claim_publish(zeroipc_channel_t *ch, const void *value,
+                         const struct zeroipc_deadline *dl, uint64_t *base)
+{
+    _Atomic uint64_t *ph = phase(ch);
+    for (;;) {
+        if (is_closed(ch))
+            return ZEROIPC_ERROR_CLOSED;
+        uint64_t p = atomic_load_explicit(ph, memory_order_acquire);
+        if (p % 4 == PH_FREE) {
+            /* Acquire: the previous receiver's copy-out is done before we
+             * overwrite the data. */
+            if (atomic_compare_exchange_strong_explicit(ph, &p, p + 1,
+                                                        memory_order_acquire,
+                                                        memory_order_relaxed)) {
+                *base = p;
+                break;
+            }
+            continue;
+        }
+        if (dl == NULL)
+            return ZEROIPC_ERROR_TIMEOUT;
+        if (sleep_phase(ch, senders_w(ch), p, dl, true) == ZEROIPC_ERROR_TIMEOUT)
+            return ZEROIPC_ERROR_TIMEOUT;
+    }
+    memcpy(ch->slot + ch->data_off, value, ch->elem);
+    atomic_store_explicit(consumed_b(ch), 0, memory_order_relaxed);
+    atomic_store_explicit(ready_b(ch), 1, memory_order_relaxed);
+    advance(ch, *base + PH_PUBLISHED);
+    return ZEROIPC_OK;
+}
+
+/* Takes the value published from phase `base` back, unless a receiver
+ * wins it first: true when taken back (nothing was sent). */
+static bool take_back(zeroipc_channel_t *ch, uint64_t base)
+{
+    uint64_t expect = base + PH_PUBLISHED;
+    if (!atomic_compare_exchange_strong_explicit(phase(ch), &expect, base + PH_WRITING,
+                                                 memory_order_acquire, memory_order_relaxed))
+        return false;
+    atomic_store_explicit(ready_b(ch), 0, memory_order_relaxed);
+    advance(ch, base + 4);
+    return true;
+}
+
 static int unbuffered_send(zeroipc_channel_t *ch, const void *value,
                            const struct zeroipc_deadline *dl, bool once)
 {
@@ -230,32 +280,10 @@ static int unbuffered_send(zeroipc_channel_t *ch, const void *value,
             return is_closed(ch) ? ZEROIPC_ERROR_CLOSED : ZEROIPC_ERROR_TIMEOUT;
         zeroipc_deadline_init(&handoff, ZEROIPC_CHANNEL_HANDOFF_MS);
     }
-    /* 1. Claim the slot: FREE -> WRITING, one sender at a time. */
-    for (;;) {
-        if (is_closed(ch))
-            return ZEROIPC_ERROR_CLOSED;
-        uint64_t p = atomic_load_explicit(ph, memory_order_acquire);
-        if (p % 4 == PH_FREE) {
-            /* Acquire: the previous receiver's copy-out is done before we
-             * overwrite the data. */
-            if (atomic_compare_exchange_strong_explicit(ph, &p, p + 1,
-                                                        memory_order_acquire,
-                                                        memory_order_relaxed)) {
-                base = p;
-                break;
-            }
-            continue;
-        }
-        if (once)
-            return ZEROIPC_ERROR_TIMEOUT;
-        if (sleep_phase(ch, senders_w(ch), p, dl, true) == ZEROIPC_ERROR_TIMEOUT)
-            return ZEROIPC_ERROR_TIMEOUT;
-    }
-    /* 2. Publish. */
-    memcpy(ch->slot + ch->data_off, value, ch->elem);
-    atomic_store_explicit(consumed_b(ch), 0, memory_order_relaxed);
-    atomic_store_explicit(ready_b(ch), 1, memory_order_relaxed);
-    advance(ch, base + PH_PUBLISHED);
+    /* 1. Claim the slot, 2. publish. */
+    int err = claim_publish(ch, value, once ? NULL : dl, &base);
+    if (err != ZEROIPC_OK)
+        return err;
     /* 3. Wait until a receiver has taken it (the rendezvous). */
     const struct zeroipc_deadline *wdl = once ? &handoff : dl;
     bool last = false;
@@ -263,15 +291,8 @@ static int unbuffered_send(zeroipc_channel_t *ch, const void *value,
         uint64_t p = atomic_load_explicit(ph, memory_order_acquire);
         uint64_t d = p - base;
         if (d == PH_PUBLISHED && (last || is_closed(ch))) {
-            /* Take the value back, unless a receiver wins it first. */
-            uint64_t expect = base + PH_PUBLISHED;
-            if (atomic_compare_exchange_strong_explicit(ph, &expect, base + PH_WRITING,
-                                                        memory_order_acquire,
-                                                        memory_order_relaxed)) {
-                atomic_store_explicit(ready_b(ch), 0, memory_order_relaxed);
-                advance(ch, base + 4);
+            if (take_back(ch, base))
                 return is_closed(ch) ? ZEROIPC_ERROR_CLOSED : ZEROIPC_ERROR_TIMEOUT;
-            }
             continue;
         }
         if (d == PH_TAKING && last)
@@ -361,6 +382,41 @@ int zeroipc_channel_recv(zeroipc_channel_t *ch, void *out)
 int zeroipc_channel_try_recv(zeroipc_channel_t *ch, void *out)
 {
     return zeroipc_channel_recv_timeout(ch, out, 0);
+}
+
+int zeroipc_channel_offer(zeroipc_channel_t *ch, const void *value, uint64_t *ticket)
+{
+    if (ch == NULL || value == NULL || ticket == NULL)
+        return ZEROIPC_ERROR_INVALID_ARGUMENT;
+    if (ch->q) {
+        struct zeroipc_deadline dl;
+        zeroipc_deadline_init(&dl, 0);
+        *ticket = 0;
+        int err = buffered(ch, (void *)(uintptr_t)value, true, &dl, true);
+        return err == ZEROIPC_OK ? ZEROIPC_CHANNEL_DELIVERED : err;
+    }
+    return claim_publish(ch, value, NULL, ticket);
+}
+
+int zeroipc_channel_offer_taken(zeroipc_channel_t *ch, uint64_t ticket)
+{
+    if (ch == NULL || ch->q != NULL)
+        return ZEROIPC_ERROR_INVALID_ARGUMENT;
+    uint64_t d = atomic_load_explicit(phase(ch), memory_order_acquire) - ticket;
+    if (d == PH_PUBLISHED && is_closed(ch) && take_back(ch, ticket))
+        return ZEROIPC_ERROR_CLOSED;
+    /* PUBLISHED: nobody took it yet; TAKING: a receiver is copying it
+     * out, and a sender returns only once the copy is done. */
+    if (d == PH_PUBLISHED || d == PH_TAKING)
+        return ZEROIPC_ERROR_TIMEOUT;
+    return ZEROIPC_OK;
+}
+
+int zeroipc_channel_offer_withdraw(zeroipc_channel_t *ch, uint64_t ticket)
+{
+    if (ch == NULL || ch->q != NULL)
+        return ZEROIPC_ERROR_INVALID_ARGUMENT;
+    return take_back(ch, ticket) ? ZEROIPC_OK : ZEROIPC_ERROR_ALREADY_SET;
 }
 
 int zeroipc_channel_shutdown(zeroipc_channel_t *ch)

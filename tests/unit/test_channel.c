@@ -402,6 +402,43 @@ static void test_arguments(void **state)
     zeroipc_channel_close(NULL);
 }
 
+/* The send in steps: offer, look, withdraw. */
+static void test_offer(void **state)
+{
+    (void)state;
+    zeroipc_memory_t *m = seg(NULL);
+    zeroipc_channel_t *u = MUST(zeroipc_channel_create(m, "u", 4, 0));
+    zeroipc_channel_t *b = MUST(zeroipc_channel_create(m, "b", 4, 2));
+    int32_t v = 11, w = 22, got = 0;
+    uint64_t t1, t2;
+    assert_int_equal(zeroipc_channel_offer(u, &v, &t1), ZEROIPC_OK);
+    /* The slot is the first offer's until it is taken or withdrawn. */
+    assert_int_equal(zeroipc_channel_offer(u, &w, &t2), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(zeroipc_channel_offer_taken(u, t1), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(zeroipc_channel_try_recv(u, &got), ZEROIPC_OK);
+    assert_int_equal(got, 11);
+    assert_int_equal(zeroipc_channel_offer_taken(u, t1), ZEROIPC_OK);
+    assert_int_equal(zeroipc_channel_offer_withdraw(u, t1), ZEROIPC_ERROR_ALREADY_SET);
+    /* Withdrawn before anyone took it: nothing was sent. */
+    assert_int_equal(zeroipc_channel_offer(u, &w, &t2), ZEROIPC_OK);
+    assert_int_equal(zeroipc_channel_offer_withdraw(u, t2), ZEROIPC_OK);
+    assert_int_equal(zeroipc_channel_try_recv(u, &got), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(got, 11);
+    /* A close takes an untaken offer back. */
+    assert_int_equal(zeroipc_channel_offer(u, &w, &t2), ZEROIPC_OK);
+    assert_int_equal(zeroipc_channel_shutdown(u), ZEROIPC_OK);
+    assert_int_equal(zeroipc_channel_offer_taken(u, t2), ZEROIPC_ERROR_CLOSED);
+    assert_int_equal(zeroipc_channel_try_recv(u, &got), ZEROIPC_ERROR_CLOSED);
+    assert_int_equal(zeroipc_channel_offer(u, &w, &t2), ZEROIPC_ERROR_CLOSED);
+    /* Buffered: delivered at once, or full. */
+    assert_int_equal(zeroipc_channel_offer(b, &v, &t1), ZEROIPC_CHANNEL_DELIVERED);
+    assert_int_equal(zeroipc_channel_offer(b, &w, &t1), ZEROIPC_CHANNEL_DELIVERED);
+    assert_int_equal(zeroipc_channel_offer(b, &w, &t1), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(zeroipc_channel_offer_taken(b, t1), ZEROIPC_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(zeroipc_channel_offer(NULL, &v, &t1), ZEROIPC_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(zeroipc_channel_offer(u, &v, NULL), ZEROIPC_ERROR_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +451,7 @@ int main(void)
         T(test_open),
         T(test_validate_and_sizes),
         T(test_arguments),
+        T(test_offer),
     };
     return UT_RUN(tests);
 }
