@@ -6,8 +6,9 @@
  * a fresh name, opens it with zeroipc_memory_open and checks, through the
  * library API only, what MANIFEST.md says is there: the table, every
  * array element, every queue and stack element in order (popping them),
- * and which kinds each entry can be opened as.  Exit 77 (skip) when
- * $ZEROIPC_VECTORS is missing.
+ * which kinds each entry can be opened as, and the futures, lazy values,
+ * stream and channels with their own API (states, values, messages,
+ * labels, capacities).  Exit 77 (skip) when $ZEROIPC_VECTORS is missing.
  */
 #include "vectors.h"
 
@@ -498,10 +499,213 @@ static void t_raw(void **state)
     }
 }
 
+/* ---- futures, lazy values, stream, channels ------------------------- */
+
+/* The three futures of each image (MANIFEST.md fut_* and p_fut_*), all
+ * of float64. */
+struct fut_want {
+    const char *name;
+    int state;
+    double value;    /* READY only */
+    const char *msg; /* ERROR only */
+};
+
+static const struct fut_want cpp_futures[] = {
+    {"fut_ok", ZEROIPC_FUTURE_READY, 3.25, NULL},
+    {"fut_err", ZEROIPC_FUTURE_ERROR, 0, "sensor timeout"},
+    {"fut_pend", ZEROIPC_FUTURE_PENDING, 0, NULL},
+};
+
+static const struct fut_want py_futures[] = {
+    {"p_fut_ok", ZEROIPC_FUTURE_READY, -7.5, NULL},
+    {"p_fut_err", ZEROIPC_FUTURE_ERROR, 0, "python says no"},
+    {"p_fut_pend", ZEROIPC_FUTURE_PENDING, 0, NULL},
+};
+
+static void t_futures(void **state)
+{
+    struct rd *r = rd_start(state);
+    const struct fut_want *want =
+        r->img == &zv_cpp_all ? cpp_futures : py_futures;
+
+    for (size_t i = 0; i < 3; i++) {
+        const struct fut_want *w = &want[i];
+        zeroipc_future_t *f;
+        double v = 0;
+        char msg[ZEROIPC_FUTURE_MSG_SIZE];
+
+        zv_assert_handle(f, zeroipc_future_open(r->mem, w->name, sizeof v));
+        assert_int_equal(zeroipc_future_value_size(f), sizeof v);
+        assert_int_equal(zeroipc_future_state(f), w->state);
+        assert_int_equal(zeroipc_future_waiters(f), 0);
+        /* Only a resolved future has a time (its value is the writer's
+         * clock, so only non-zero is checked). */
+        if (w->state == ZEROIPC_FUTURE_PENDING)
+            assert_int_equal(zeroipc_future_completion_time(f), 0);
+        else
+            assert_true(zeroipc_future_completion_time(f) != 0);
+
+        if (w->state == ZEROIPC_FUTURE_READY) {
+            zv_assert_ok(zeroipc_future_try_get(f, &v));
+            assert_true(v == w->value);
+            v = 0;
+            zv_assert_ok(zeroipc_future_get(f, &v));
+            assert_true(v == w->value);
+            assert_int_equal(zeroipc_future_error(f, msg, sizeof msg),
+                             ZEROIPC_ERROR_NOT_FOUND);
+        } else if (w->state == ZEROIPC_FUTURE_ERROR) {
+            v = 99;
+            assert_int_equal(zeroipc_future_get(f, &v), ZEROIPC_ERROR_FAILED);
+            assert_true(v == 99); /* untouched */
+            zv_assert_ok(zeroipc_future_error(f, msg, sizeof msg));
+            assert_string_equal(msg, w->msg);
+        } else {
+            /* try_get only: a timed get would count itself a waiter. */
+            assert_int_equal(zeroipc_future_try_get(f, &v),
+                             ZEROIPC_ERROR_NOT_FOUND);
+            assert_int_equal(zeroipc_future_error(f, msg, sizeof msg),
+                             ZEROIPC_ERROR_NOT_FOUND);
+        }
+        zeroipc_future_close(f);
+    }
+    assert_unchanged(r, "reading the futures");
+}
+
+/* lz_a, lz_b, lz_sum, lz_prod of cpp_all (Lazy<int32>). */
+static void t_lazies(void **state)
+{
+    struct rd *r = rd_start(state);
+    static const struct {
+        const char *name;
+        int state, op;
+        int32_t value; /* when COMPUTED */
+        uint32_t compute_count;
+    } want[] = {
+        {"lz_a", ZEROIPC_LAZY_COMPUTED, ZEROIPC_LAZY_CONSTANT, 5, 0},
+        {"lz_b", ZEROIPC_LAZY_COMPUTED, ZEROIPC_LAZY_CONSTANT, 37, 0},
+        {"lz_sum", ZEROIPC_LAZY_COMPUTED, ZEROIPC_LAZY_ADD, 42, 1},
+        {"lz_prod", ZEROIPC_LAZY_NOT_COMPUTED, ZEROIPC_LAZY_MULTIPLY, 0, 0},
+    };
+    zeroipc_lazy_t *lz[4];
+
+    for (size_t i = 0; i < 4; i++) {
+        int32_t v = -1;
+        char msg[ZEROIPC_LAZY_ERROR_SIZE];
+        zv_assert_handle(lz[i], zeroipc_lazy_open(r->mem, want[i].name,
+                                                  ZEROIPC_FIELD_I32));
+        assert_int_equal(zeroipc_lazy_elem_size(lz[i]), 4);
+        assert_int_equal(zeroipc_lazy_state(lz[i]), want[i].state);
+        assert_int_equal(zeroipc_lazy_op(lz[i]), want[i].op);
+        assert_int_equal(zeroipc_lazy_compute_count(lz[i]),
+                         want[i].compute_count);
+        assert_int_equal(zeroipc_lazy_error(lz[i], msg, sizeof msg),
+                         ZEROIPC_ERROR_NOT_FOUND);
+        if (want[i].state == ZEROIPC_LAZY_COMPUTED) {
+            zv_assert_ok(zeroipc_lazy_peek(lz[i], &v));
+            assert_int_equal(v, want[i].value);
+        } else {
+            assert_int_equal(zeroipc_lazy_peek(lz[i], &v),
+                             ZEROIPC_ERROR_NOT_FOUND);
+            assert_int_equal(v, -1);
+        }
+    }
+    assert_unchanged(r, "reading the lazy values");
+
+    /* Forcing what C++ computed computes nothing; forcing lz_prod, which
+     * it never forced, multiplies the operand values it stored (5, 37),
+     * once. */
+    int32_t v = 0;
+    zv_assert_ok(zeroipc_lazy_force(lz[2], &v));
+    assert_int_equal(v, 42);
+    assert_int_equal(zeroipc_lazy_compute_count(lz[2]), 1);
+    zv_assert_ok(zeroipc_lazy_force(lz[3], &v));
+    assert_int_equal(v, 5 * 37);
+    assert_int_equal(zeroipc_lazy_state(lz[3]), ZEROIPC_LAZY_COMPUTED);
+    assert_int_equal(zeroipc_lazy_compute_count(lz[3]), 1);
+    zv_assert_ok(zeroipc_lazy_force(lz[3], &v));
+    assert_int_equal(zeroipc_lazy_compute_count(lz[3]), 1);
+    for (size_t i = 0; i < 4; i++)
+        zeroipc_lazy_close(lz[i]);
+}
+
+/* Stream<int32> 'strm' of cpp_all: emit 1..5, next -> 1. */
+static void t_streams(void **state)
+{
+    struct rd *r = rd_start(state);
+    zeroipc_stream_t *s;
+    char label[ZEROIPC_STREAM_LABEL_SIZE + 8];
+    int32_t v = 0;
+
+    zv_assert_handle(s, zeroipc_stream_open(r->mem, "strm"));
+    assert_int_equal(zeroipc_stream_elem_size(s), 4);
+    assert_int_equal(zeroipc_stream_capacity(s), 8);
+    assert_int_equal(zeroipc_stream_sequence(s), 5);
+    assert_int_equal(zeroipc_stream_subscribers(s), 0);
+    assert_int_equal(zeroipc_stream_closed(s), 0);
+    assert_int_equal(zeroipc_stream_is_derived(s), 0);
+    memset(label, 'x', sizeof label);
+    zv_assert_ok(zeroipc_stream_label(s, label, sizeof label));
+    assert_string_equal(label, "");
+    assert_int_equal(zeroipc_stream_size(s), 4);
+    assert_unchanged(r, "reading the stream");
+
+    for (int32_t want = 2; want <= 5; want++) {
+        zv_assert_ok(zeroipc_stream_try_next(s, &v));
+        assert_int_equal(v, want);
+    }
+    assert_int_equal(zeroipc_stream_try_next(s, &v), ZEROIPC_ERROR_NOT_FOUND);
+    assert_int_equal(zeroipc_stream_size(s), 0);
+    assert_int_equal(zeroipc_stream_sequence(s), 5);
+    zeroipc_stream_close(s);
+}
+
+/* Channel<int32> 'chb' (buffered, 3 -> 4, send 7 8 9) and 'chu'
+ * (unbuffered, untouched) of cpp_all. */
+static void t_channels(void **state)
+{
+    struct rd *r = rd_start(state);
+    zeroipc_channel_t *b, *u, *u4;
+    int32_t v = 0;
+
+    zv_assert_handle(b, zeroipc_channel_open(r->mem, "chb"));
+    assert_int_equal(zeroipc_channel_capacity(b), 4);
+    assert_int_equal(zeroipc_channel_elem_size(b), 4);
+    assert_int_equal(zeroipc_channel_size(b), 3);
+    assert_int_equal(zeroipc_channel_senders(b), 0);
+    assert_int_equal(zeroipc_channel_receivers(b), 0);
+    assert_false(zeroipc_channel_is_closed(b));
+
+    /* The slot's element size is inferred (8 bytes: an i32 at 4), and
+     * agrees with the size given. */
+    zv_assert_handle(u, zeroipc_channel_open(r->mem, "chu"));
+    zv_assert_handle(u4, zeroipc_channel_open_elem(r->mem, "chu", 4));
+    assert_int_equal(zeroipc_channel_capacity(u), 0);
+    assert_int_equal(zeroipc_channel_elem_size(u), 4);
+    assert_int_equal(zeroipc_channel_size(u), 0);
+    assert_int_equal(zeroipc_channel_senders(u), 0);
+    assert_int_equal(zeroipc_channel_receivers(u), 0);
+    assert_false(zeroipc_channel_is_closed(u));
+    assert_unchanged(r, "reading the channels");
+
+    for (int32_t want = 7; want <= 9; want++) {
+        zv_assert_ok(zeroipc_channel_try_recv(b, &v));
+        assert_int_equal(v, want);
+    }
+    assert_int_equal(zeroipc_channel_try_recv(b, &v), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(zeroipc_channel_size(b), 0);
+    /* Nobody offers on chu: nothing to receive. */
+    assert_int_equal(zeroipc_channel_try_recv(u, &v), ZEROIPC_ERROR_TIMEOUT);
+    zeroipc_channel_close(u4);
+    zeroipc_channel_close(u);
+    zeroipc_channel_close(b);
+}
+
 /* Each test once per image, named after both. */
 #define PER_IMAGE(fn)                                                        \
     {"cpp_all." #fn, fn, rd_setup, rd_teardown, (void *)&zv_cpp_all},       \
         {"py_core." #fn, fn, rd_setup, rd_teardown, (void *)&zv_py_core}
+#define CPP_ONLY(fn)                                                         \
+    {"cpp_all." #fn, fn, rd_setup, rd_teardown, (void *)&zv_cpp_all}
 
 int main(void)
 {
@@ -509,7 +713,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         PER_IMAGE(t_table),  PER_IMAGE(t_arrays),     PER_IMAGE(t_queues),
         PER_IMAGE(t_stacks), PER_IMAGE(t_open_kinds), PER_IMAGE(t_validate),
-        PER_IMAGE(t_raw),
+        PER_IMAGE(t_raw),    PER_IMAGE(t_futures),
+        /* Only the C++ writer has lazy values, streams and channels. */
+        CPP_ONLY(t_lazies),  CPP_ONLY(t_streams),    CPP_ONLY(t_channels),
     };
     int failed = cmocka_run_group_tests_name("vectors-read", tests, NULL,
                                              zt_group_teardown);

@@ -110,8 +110,8 @@ static const struct zv_entry cpp_entries[] = {
     {"strm_buffer", 6064, 56, "Ring i32 (stream)", NULL, 6, 0, 0},
     /* capacity 4, senders 0 read as a u64 capacity 4: 24 = 4 * 6 */
     {"chb_header", 6120, 32, "Channel header", NULL, 6, AA, 6},
-    /* A plain Queue: rebuilt through the queue API (issue 6 replaces
-     * header and buffer together with a channel create and three sends). */
+    /* A plain Queue, read as one (st); rebuilt by creating channel 'chb'
+     * and sending three times, which makes header and buffer together. */
     {"chb_buffer", 6152, 48, "Queue i32 (channel)", &chb_buffer, 6, AQ, 0},
     {"chu_header", 6200, 32, "Channel header", NULL, 6, 0, 0},
     {"chu_slot", 6232, 8, "Channel slot", NULL, 6, 0, 0},

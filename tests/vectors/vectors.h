@@ -63,12 +63,15 @@ struct zv_entry {
     uint64_t offset;
     uint64_t size;
     const char *what; /* MANIFEST's structure column */
-    /* Set for arrays, queues and stacks: rebuilt through our API. */
+    /* Set for arrays, queues and stacks: their history and contents,
+     * which test_vectors_read.c checks through the array, queue and stack
+     * API. */
     const struct zv_struct *st;
-    /* For the rest: the later issue that replaces the byte copy in
-     * test_vectors_reproduce.c with real API calls (4: ring, map, set,
-     * pool; 5: synchronization primitives; 6: future, lazy, stream,
-     * channel). */
+    /* How test_vectors_reproduce.c rebuilds the entry: 0 from `st` with
+     * the array, queue or stack API; else with the API the library got in
+     * that issue (4: ring, map, set, pool; 5: synchronization primitives
+     * and signal; 6: future, lazy, stream, channel), companions included
+     * (chb_buffer has an `st` but is made by its channel: issue 6). */
     int issue;
     unsigned accepts;        /* ZV_ACC_* by the exact size formulas */
     size_t array_elem_size;  /* when accepted as an array */
