@@ -112,7 +112,9 @@ ssize_t zfs_container_read(struct zfs_file *f, char *buf, size_t size, off_t off
 ssize_t zfs_container_write(struct zfs_file *f, const char *buf, size_t size, off_t off)
 {
     const struct zfs_container_ops *ops = f->view->container;
-    bool all_or_nothing = !zfs_opts.blocking;
+    /* Kinds whose writes wait in every mode (channels) push what fits and
+     * wait for room for the rest, as blocking mode does. */
+    bool all_or_nothing = !(zfs_opts.blocking || f->view->waits);
     size_t esz = f->info.elem_size;
     (void)off;
 

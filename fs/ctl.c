@@ -50,7 +50,7 @@ static bool parse_count(const char *s, size_t *out)
 }
 
 /* The most words a definition line has. */
-#define MAX_WORDS 8
+#define MAX_WORDS 10
 
 /* Runs one definition line; 0 or a positive errno. */
 static int create_one(zeroipc_memory_t *mem, char *line)

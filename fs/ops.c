@@ -745,9 +745,9 @@ static size_t add_names(const char **out, size_t n, const char *const *names)
     return n;
 }
 
-/* The short names of n's attributes into out (XATTR_MAX); *count.  0 or
- * errno. */
-static int xattr_list(const struct zfs_node *n, const char **out, size_t *count)
+/* The short names of n's attributes into out (XATTR_MAX); *count; with
+ * `present`, only those that have a value now.  0 or errno. */
+static int xattr_list(const struct zfs_node *n, bool present, const char **out, size_t *count)
 {
     *count = 0;
     if (n->type == ZFS_SEGMENT) {
@@ -763,9 +763,11 @@ static int xattr_list(const struct zfs_node *n, const char **out, size_t *count)
         return err;
     zeroipc_info_t info;
     err = find_struct(zfs_seg_mem(seg), n->name, &info);
-    zfs_seg_put(seg);
-    if (err != 0)
+    if (err != 0) {
+        zfs_seg_put(seg);
         return err;
+    }
+    struct zfs_seg *seg_keep = seg;
     const struct zfs_view *view = zfs_view_for(info.kind);
     size_t k = add_names(out, 0, common_xattrs);
     /* Kinds without elements have no type to show. */
@@ -775,8 +777,15 @@ static int xattr_list(const struct zfs_node *n, const char **out, size_t *count)
     }
     if (view != NULL && view->count != NULL)
         k = add_names(out, k, container_xattrs);
-    if (view != NULL)
-        k = add_names(out, k, view->xattrs);
+    /* The view's own, those that have a value now (a future's error
+     * only once it failed), so that getfattr -d lists no name it cannot
+     * read. */
+    char value[256];
+    for (const char *const *a = view ? view->xattrs : NULL; a != NULL && *a != NULL && k < XATTR_MAX; a++) {
+        if (!present || view->xattr_get(zfs_seg_mem(seg_keep), &info, *a, value, sizeof value) == 0)
+            out[k++] = *a;
+    }
+    zfs_seg_put(seg_keep);
     *count = k;
     return 0;
 }
@@ -787,7 +796,7 @@ static const char *xattr_known(const struct zfs_node *n, const char *name)
     const char *names[XATTR_MAX];
     size_t count;
     if (strncmp(name, XATTR_PREFIX, strlen(XATTR_PREFIX)) != 0 ||
-        xattr_list(n, names, &count) != 0)
+        xattr_list(n, false, names, &count) != 0)
         return NULL;
     name += strlen(XATTR_PREFIX);
     for (size_t i = 0; i < count; i++) {
@@ -886,7 +895,7 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
         return;
     const char *names[XATTR_MAX];
     size_t count;
-    int err = xattr_list(n, names, &count);
+    int err = xattr_list(n, true, names, &count);
     if (err != 0) {
         fuse_reply_err(req, err);
         return;

@@ -45,9 +45,9 @@ static void on_interrupt(fuse_req_t req, void *data)
     if (p->answered)
         return;
     p->answered = true;
-    /* What the read started (a barrier arrival) is taken back: the
-     * reader is gone. */
-    if (!p->write && p->f->view->cancel != NULL)
+    /* What the request started (a barrier arrival, a value offered on
+     * a rendezvous channel) is taken back: the caller is gone. */
+    if (p->f->view->cancel != NULL)
         p->f->view->cancel(p->f);
     /* A write that took some bytes reports them, as write(2) does when
      * a signal arrives after part of the data went through. */
@@ -176,7 +176,7 @@ void zfs_pending_drop_file(struct zfs_file *f)
     for (struct pending **pp = &parked; *pp != NULL;) {
         struct pending *p = *pp;
         if (p->f == f) {
-            if (!p->answered && !p->write && f->view->cancel != NULL)
+            if (!p->answered && f->view->cancel != NULL)
                 f->view->cancel(f);
             if (!p->answered)
                 fuse_reply_err(p->req, EBADF);

@@ -12,6 +12,10 @@
 ssize_t zfs_text_read(struct zfs_file *f, char *buf, size_t size, off_t off,
                       ssize_t (*make)(struct zfs_file *f, char *text))
 {
+    /* A first read past 0 would act (take a unit, arrive) and then
+     * return nothing of what it did: it sees end of file instead. */
+    if (off != 0 && f->snapshot == NULL && f->view->waits)
+        return 0;
     if (off == 0 || f->snapshot == NULL) {
         /* Room for the view's own lines, or one element's text. */
         size_t cap = f->text_max > ZFS_TEXT_MAX ? f->text_max : ZFS_TEXT_MAX;

@@ -20,6 +20,10 @@ const struct zfs_view *zfs_view_for(zeroipc_kind_t kind)
         &zfs_view_rwlock,
         &zfs_view_monitor,
         &zfs_view_signal,
+        &zfs_view_future,
+        &zfs_view_lazy,
+        &zfs_view_stream,
+        &zfs_view_channel,
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         if (views[i]->kind == kind)

@@ -72,8 +72,9 @@ struct zfs_view {
     int (*flush)(struct zfs_file *f);
     /* POLLIN / POLLOUT as a read / write would not wait. */
     unsigned (*ready)(struct zfs_file *f);
-    /* Optional: undoes what a read that waited had started, when it gives
-     * up (interrupted, or its file closed): a barrier arrival. */
+    /* Optional: undoes what a read or write that waited had started,
+     * when it gives up (interrupted, or its file closed): a barrier
+     * arrival, a value offered on a rendezvous channel. */
     void (*cancel)(struct zfs_file *f);
     /* Elements held now, without an open file; NULL for kinds that hold
      * none (no capacity or count attributes, st_size 0). */
@@ -110,6 +111,10 @@ extern const struct zfs_view zfs_view_event;
 extern const struct zfs_view zfs_view_rwlock;
 extern const struct zfs_view zfs_view_monitor;
 extern const struct zfs_view zfs_view_signal;
+extern const struct zfs_view zfs_view_future;
+extern const struct zfs_view zfs_view_lazy;
+extern const struct zfs_view zfs_view_stream;
+extern const struct zfs_view zfs_view_channel;
 
 /*
  * Files that show a short text (a pool's state, a semaphore's count): the

@@ -225,7 +225,8 @@ int zeroipc_channel_recover(zeroipc_channel_t *ch);
 /* Capacity in elements (0: unbuffered), element size; 0 for NULL. */
 size_t zeroipc_channel_capacity(zeroipc_channel_t *ch);
 size_t zeroipc_channel_elem_size(zeroipc_channel_t *ch);
-/* Elements buffered now (a snapshot; 0 for unbuffered and NULL). */
+/* Elements buffered now (a snapshot): an unbuffered channel holds 1
+ * while a value is offered and not yet taken.  0 for NULL. */
 size_t zeroipc_channel_size(zeroipc_channel_t *ch);
 /* The waiter counts of the header (snapshots; 0 for NULL). */
 uint32_t zeroipc_channel_senders(zeroipc_channel_t *ch);

@@ -63,14 +63,17 @@ void zeroipc_queue_close(zeroipc_queue_t *q);
 /*
  * Appends a copy of elem_size bytes at `value`.  Never blocks.
  * ZEROIPC_OK, ZEROIPC_ERROR_SIZE when full, ZEROIPC_ERROR_INVALID_ARGUMENT
- * for NULL.
+ * for NULL, ZEROIPC_ERROR_CORRUPT when the slot's sequence word says it
+ * was claimed while tail says it was not (no correct sequence of
+ * operations leaves that; the blocking calls return it too, at once).
  */
 int zeroipc_queue_push(zeroipc_queue_t *q, const void *value);
 
 /*
  * Removes the oldest element into `out` (elem_size bytes).  Never blocks.
  * ZEROIPC_OK, ZEROIPC_ERROR_NOT_FOUND when empty,
- * ZEROIPC_ERROR_INVALID_ARGUMENT for NULL.
+ * ZEROIPC_ERROR_INVALID_ARGUMENT for NULL, ZEROIPC_ERROR_CORRUPT as for
+ * push (a slot popped while head says it was not).
  */
 int zeroipc_queue_pop(zeroipc_queue_t *q, void *out);
 

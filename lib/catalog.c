@@ -84,40 +84,54 @@ zeroipc_kind_t zeroipc_kind_from_name(const char *name)
     return ZEROIPC_KIND_UNKNOWN;
 }
 
-/* Caller holds the table lock.  The catalogue's header, or NULL with
- * *err set (NOT_FOUND when there is none, CORRUPT when it is bad). */
-static struct catalog_header *catalog_find(zeroipc_memory_t *mem, int *err)
+/* Caller holds the table lock.  Finds and checks the catalogue into *c;
+ * NULL with *err set (NOT_FOUND when there is none, CORRUPT when it is
+ * bad), else c.  Every field is checked before it is used, and the
+ * capacity is read once: a later change to it in shared memory cannot
+ * make a reader go past the entry. */
+static struct zeroipc_catalog_view *catalog_find(zeroipc_memory_t *mem,
+                                                 struct zeroipc_catalog_view *c, int *err)
 {
     zeroipc_entry_t e;
     *err = zeroipc_table_find_locked(mem, ZEROIPC_CATALOG_NAME, &e);
     if (*err != ZEROIPC_OK)
         return NULL;
-    struct catalog_header *c = (void *)(mem->base + e.offset);
-    uint32_t capacity = c->capacity;
-    if (e.size < CATALOG_HEADER_SIZE || c->magic != ZEROIPC_CATALOG_MAGIC ||
-        c->version != ZEROIPC_CATALOG_VERSION ||
+    struct catalog_header *h = (void *)(mem->base + e.offset);
+    if (e.size < CATALOG_HEADER_SIZE || e.offset % 8 != 0) {
+        *err = ZEROIPC_ERROR_CORRUPT;
+        return NULL;
+    }
+    uint32_t capacity = h->capacity;
+    if (h->magic != ZEROIPC_CATALOG_MAGIC || h->version != ZEROIPC_CATALOG_VERSION ||
         capacity > (e.size - CATALOG_HEADER_SIZE) / sizeof(struct catalog_record)) {
         *err = ZEROIPC_ERROR_CORRUPT;
         return NULL;
     }
+    c->header = h;
+    c->capacity = capacity;
     return c;
 }
 
-static struct catalog_record *records(struct catalog_header *c)
+static struct catalog_header *header(const struct zeroipc_catalog_view *c)
 {
-    return (struct catalog_record *)(void *)((uint8_t *)c + CATALOG_HEADER_SIZE);
+    return (struct catalog_header *)(uintptr_t)c->header;
+}
+
+static struct catalog_record *records(const struct zeroipc_catalog_view *c)
+{
+    return (struct catalog_record *)(void *)((uint8_t *)header(c) + CATALOG_HEADER_SIZE);
 }
 
 /* Records in use, bounded by the capacity (a larger count is clamped: the
  * records past capacity do not exist). */
-static uint32_t record_count(struct catalog_header *c)
+static uint32_t record_count(const struct zeroipc_catalog_view *c)
 {
-    uint32_t n = atomic_load_explicit(&c->count, memory_order_acquire);
+    uint32_t n = atomic_load_explicit(&header(c)->count, memory_order_acquire);
     return n > c->capacity ? c->capacity : n;
 }
 
 /* Caller holds the table lock.  Copies the valid record of `e` into *out. */
-static bool record_for(struct catalog_header *c, const zeroipc_entry_t *e,
+static bool record_for(const struct zeroipc_catalog_view *c, const zeroipc_entry_t *e,
                        struct catalog_record *out)
 {
     uint32_t n = record_count(c);
@@ -131,19 +145,18 @@ static bool record_for(struct catalog_header *c, const zeroipc_entry_t *e,
     return false;
 }
 
-const void *zeroipc_catalog_locked(zeroipc_memory_t *mem)
+const struct zeroipc_catalog_view *zeroipc_catalog_locked(zeroipc_memory_t *mem,
+                                                          struct zeroipc_catalog_view *c)
 {
     int err;
-    return catalog_find(mem, &err);
+    return catalog_find(mem, c, &err);
 }
 
-bool zeroipc_catalog_lookup(const void *catalog, const zeroipc_entry_t *e,
+bool zeroipc_catalog_lookup(const struct zeroipc_catalog_view *c, const zeroipc_entry_t *e,
                             zeroipc_kind_t *kind, char *type)
 {
     struct catalog_record r;
-    /* The records are only read here: the cast drops a const that
-     * record_for, shared with the writers, does not declare. */
-    if (catalog == NULL || !record_for((struct catalog_header *)(uintptr_t)catalog, e, &r))
+    if (c == NULL || !record_for(c, e, &r))
         return false;
     *kind = (zeroipc_kind_t)r.kind;
     memcpy(type, r.type, ZEROIPC_TYPE_SPEC_SIZE);
@@ -175,18 +188,23 @@ static void init_catalog(void *p, const void *ctx)
     c->capacity = *(const uint32_t *)ctx;
 }
 
-/* Caller holds the table lock exclusively.  The catalogue, made if missing. */
-static struct catalog_header *catalog_make(zeroipc_memory_t *mem, int *err)
+/* Caller holds the table lock exclusively.  The catalogue, made if
+ * missing, into *c. */
+static struct zeroipc_catalog_view *catalog_make(zeroipc_memory_t *mem,
+                                                 struct zeroipc_catalog_view *c, int *err)
 {
-    struct catalog_header *c = catalog_find(mem, err);
-    if (c != NULL || *err != ZEROIPC_ERROR_NOT_FOUND)
-        return c;
+    if (catalog_find(mem, c, err) != NULL || *err != ZEROIPC_ERROR_NOT_FOUND)
+        return *err == ZEROIPC_OK ? c : NULL;
     uint32_t capacity = mem->max_entries;
     size_t offset;
     *err = zeroipc_table_add_locked(mem, ZEROIPC_CATALOG_NAME,
                                     CATALOG_HEADER_SIZE + (size_t)capacity * sizeof(struct catalog_record),
                                     init_catalog, &capacity, &offset);
-    return *err == ZEROIPC_OK ? (void *)(mem->base + offset) : NULL;
+    if (*err != ZEROIPC_OK)
+        return NULL;
+    c->header = mem->base + offset;
+    c->capacity = capacity;
+    return c;
 }
 
 int zeroipc_catalog_ensure(zeroipc_memory_t *mem)
@@ -195,7 +213,8 @@ int zeroipc_catalog_ensure(zeroipc_memory_t *mem)
         return zeroipc_set_error(ZEROIPC_ERROR_INVALID_ARGUMENT);
     int err = zeroipc_table_lock(mem, true);
     if (err == ZEROIPC_OK) {
-        catalog_make(mem, &err);
+        struct zeroipc_catalog_view c;
+        catalog_make(mem, &c, &err);
         zeroipc_table_unlock(mem);
     }
     if (err != ZEROIPC_OK)
@@ -214,10 +233,10 @@ int zeroipc_catalog_set(zeroipc_memory_t *mem, const char *name,
         return zeroipc_mem_fail(mem, err);
 
     zeroipc_entry_t e;
-    struct catalog_header *c = NULL;
+    struct zeroipc_catalog_view view, *c = NULL;
     err = carrier_locked(mem, name, kind, &e);
     if (err == ZEROIPC_OK)
-        c = catalog_make(mem, &err);
+        c = catalog_make(mem, &view, &err);
     if (c != NULL) {
         /* Reuse this structure's record, else a stale one (its entry gone
          * or renamed), else append. */
@@ -243,7 +262,7 @@ int zeroipc_catalog_set(zeroipc_memory_t *mem, const char *name,
             memcpy(r.type, type, strlen(type));
             memcpy(&records(c)[slot], &r, sizeof r);
             if (slot == n)
-                atomic_store_explicit(&c->count, n + 1, memory_order_release);
+                atomic_store_explicit(&header(c)->count, n + 1, memory_order_release);
         }
     }
     zeroipc_table_unlock(mem);
@@ -264,7 +283,8 @@ int zeroipc_catalog_get(zeroipc_memory_t *mem, const char *name,
     struct catalog_record r;
     err = carrier_locked(mem, name, ZEROIPC_KIND_UNKNOWN, &e);
     if (err == ZEROIPC_OK) {
-        struct catalog_header *c = catalog_find(mem, &err);
+        struct zeroipc_catalog_view view;
+        struct zeroipc_catalog_view *c = catalog_find(mem, &view, &err);
         if (c != NULL && !record_for(c, &e, &r))
             err = ZEROIPC_ERROR_NOT_FOUND;
     }

@@ -480,7 +480,11 @@ size_t zeroipc_channel_elem_size(zeroipc_channel_t *ch)
 
 size_t zeroipc_channel_size(zeroipc_channel_t *ch)
 {
-    return ch && ch->q ? zeroipc_queue_size(ch->q) : 0;
+    if (ch == NULL)
+        return 0;
+    if (ch->q != NULL)
+        return zeroipc_queue_size(ch->q);
+    return atomic_load_explicit(phase(ch), memory_order_acquire) % 4 == PH_PUBLISHED;
 }
 
 uint32_t zeroipc_channel_senders(zeroipc_channel_t *ch)

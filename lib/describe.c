@@ -360,6 +360,22 @@ static void compound_shape(zeroipc_memory_t *mem, const struct compound *c,
     }
 }
 
+/*
+ * Caller holds the table lock.  Whether the stream header `car` is a fold
+ * (zeroipc_stream.h: derived, byte 14 set, an operator text beginning
+ * "fold ") whose result future is the entry `base`: the future is what
+ * the fold is for, so it shows under the name and the stream is one of
+ * its parts.
+ */
+static bool is_fold(zeroipc_memory_t *mem, const char *base, const zeroipc_entry_t *car)
+{
+    const uint8_t *h = mem->base + car->offset;
+    zeroipc_entry_t f;
+    return h[14] == 1 && memcmp(h + 20, "fold ", 5) == 0 &&
+           zeroipc_table_find_locked(mem, base, &f) == ZEROIPC_OK &&
+           zeroipc_future_validate(mem->base + f.offset, (size_t)f.size) == ZEROIPC_OK;
+}
+
 /* Caller holds the table lock.  Describes e as (part of) a structure of
  * several entries; false when it is none. */
 static bool describe_compound(zeroipc_memory_t *mem, const zeroipc_entry_t *e,
@@ -376,6 +392,7 @@ static bool describe_compound(zeroipc_memory_t *mem, const zeroipc_entry_t *e,
             info->kind = c->kind;
             strcpy(info->name, base);
             compound_shape(mem, c, e, parts, info);
+            info->hidden = c->kind == ZEROIPC_KIND_STREAM && is_fold(mem, base, e);
             return true;
         }
         /* e is one of its other parts. */
@@ -591,7 +608,7 @@ static void narrow_elem(zeroipc_info_t *info)
 }
 
 /* Caller holds the table lock. */
-static void describe_locked(zeroipc_memory_t *mem, const void *catalog,
+static void describe_locked(zeroipc_memory_t *mem, const struct zeroipc_catalog_view *catalog,
                             const zeroipc_entry_t *e, zeroipc_info_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -626,7 +643,8 @@ int zeroipc_describe_all(zeroipc_memory_t *mem, zeroipc_info_t *out, size_t max,
         return zeroipc_mem_fail(mem, err);
     size_t n = 0;
     err = zeroipc_table_entries_locked(mem, NULL, 0, &n);
-    const void *catalog = zeroipc_catalog_locked(mem);
+    struct zeroipc_catalog_view view;
+    const struct zeroipc_catalog_view *catalog = zeroipc_catalog_locked(mem, &view);
     for (size_t i = 0; err == ZEROIPC_OK && i < n && i < max; i++) {
         zeroipc_entry_t e;
         err = zeroipc_table_entry_locked(mem, (uint32_t)i, &e);
@@ -648,12 +666,13 @@ int zeroipc_describe(zeroipc_memory_t *mem, const char *name, zeroipc_info_t *ou
     if (err != ZEROIPC_OK)
         return zeroipc_mem_fail(mem, err);
     zeroipc_entry_t e;
+    struct zeroipc_catalog_view view;
     err = zeroipc_table_find_locked(mem, name, &e);
     if (err == ZEROIPC_OK) {
-        describe_locked(mem, zeroipc_catalog_locked(mem), &e, out);
+        describe_locked(mem, zeroipc_catalog_locked(mem, &view), &e, out);
     } else if (err == ZEROIPC_ERROR_NOT_FOUND && find_part(mem, name, "_header", &e)) {
         /* Streams and channels have no entry of their own name. */
-        describe_locked(mem, zeroipc_catalog_locked(mem), &e, out);
+        describe_locked(mem, zeroipc_catalog_locked(mem, &view), &e, out);
         if (out->hidden || strcmp(out->name, name) != 0)
             err = ZEROIPC_ERROR_NOT_FOUND;
         else

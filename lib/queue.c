@@ -132,7 +132,14 @@ static int try_push(const struct qview *v, const void *value, struct qwait *w)
             w->value = s;
             return ZEROIPC_ERROR_SIZE;
         } else {
-            t = atomic_load_explicit(v->tail, memory_order_relaxed);
+            /* The slot was claimed at t, so tail has moved past t (the
+             * claim's CAS precedes its publish, which we acquired): a tail
+             * still at t means the words are impossible, and looking again
+             * would look for ever. */
+            uint32_t t2 = atomic_load_explicit(v->tail, memory_order_relaxed);
+            if (t2 == t)
+                return ZEROIPC_ERROR_CORRUPT;
+            t = t2;
         }
     }
     memcpy(v->data + (size_t)(t & mask) * v->elem_size, value, v->elem_size);
@@ -165,7 +172,11 @@ static int try_pop(const struct qview *v, void *out, struct qwait *w)
             w->value = s;
             return ZEROIPC_ERROR_NOT_FOUND;
         } else {
-            h = atomic_load_explicit(v->head, memory_order_relaxed);
+            /* Popped at h already, so head has moved (as in try_push). */
+            uint32_t h2 = atomic_load_explicit(v->head, memory_order_relaxed);
+            if (h2 == h)
+                return ZEROIPC_ERROR_CORRUPT;
+            h = h2;
         }
     }
     memcpy(out, v->data + (size_t)(h & mask) * v->elem_size, v->elem_size);
@@ -222,7 +233,12 @@ static size_t push_many(const struct qview *v, const uint8_t *values, size_t n)
             uint32_t s = atomic_load_explicit(&v->seq[t & mask], memory_order_acquire);
             if ((int32_t)(s - t) < 0)
                 return 0; /* full */
-            t = atomic_load_explicit(v->tail, memory_order_relaxed);
+            /* Ahead: tail must have moved (see try_push), else corrupt,
+             * which a count of 0 reports as "nothing moved". */
+            uint32_t t2 = atomic_load_explicit(v->tail, memory_order_relaxed);
+            if (t2 == t)
+                return 0;
+            t = t2;
             continue;
         }
         if (atomic_compare_exchange_weak_explicit(v->tail, &t, t + (uint32_t)k,
@@ -258,7 +274,10 @@ static size_t pop_many(const struct qview *v, uint8_t *out, size_t max)
             uint32_t s = atomic_load_explicit(&v->seq[h & mask], memory_order_acquire);
             if ((int32_t)(s - (h + 1)) < 0)
                 return 0; /* empty */
-            h = atomic_load_explicit(v->head, memory_order_relaxed);
+            uint32_t h2 = atomic_load_explicit(v->head, memory_order_relaxed);
+            if (h2 == h)
+                return 0; /* corrupt, as in push_many */
+            h = h2;
             continue;
         }
         if (atomic_compare_exchange_weak_explicit(v->head, &h, h + (uint32_t)k,
@@ -329,7 +348,7 @@ static int blocking(const struct qview *v, qtry_fn try, void *buf, int32_t timeo
     for (;;) {
         struct qwait w;
         int err = try(v, buf, &w);
-        if (err == ZEROIPC_OK)
+        if (err == ZEROIPC_OK || err == ZEROIPC_ERROR_CORRUPT)
             return err;
         /* Pairs with the producer's (consumer's) fence after publishing. */
         atomic_thread_fence(memory_order_seq_cst);
@@ -496,7 +515,8 @@ static int raw_op(void *base, size_t offset, void *value, uint32_t elem_size, qt
     if (v.elem_size != elem_size)
         return -2;
     struct qwait w;
-    return try(&v, value, &w) == ZEROIPC_OK ? 0 : -1;
+    int r = try(&v, value, &w);
+    return r == ZEROIPC_OK ? 0 : r == ZEROIPC_ERROR_CORRUPT ? -3 : -1;
 }
 
 int zeroipc_raw_queue_push(void *base, size_t offset, const void *value, uint32_t elem_size)
