@@ -161,6 +161,7 @@ int main(int argc, char *argv[])
     fuse_opt_add_arg(&args, "-osubtype=zeroipcfs");
 
     zfs_node_init();
+    zfs_fault_init();
     struct fuse_session *se = fuse_session_new(&args, &zfs_ops, sizeof zfs_ops, NULL);
     if (se == NULL)
         goto out_args;

@@ -627,7 +627,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         fuse_reply_err(req, ENOMEM);
         return;
     }
+    unsigned long faults = zfs_fault_count();
     ssize_t r = f->view->read(f, buf, size, off);
+    /* The segment was truncated under the read: what it got is zeros. */
+    if (zfs_fault_count() != faults)
+        r = -EIO;
     if (r >= 0)
         fuse_reply_buf(req, buf, (size_t)r);
     else if (r != -EAGAIN)
@@ -648,12 +652,16 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
     if (n == NULL)
         return;
     ssize_t r;
+    unsigned long faults = zfs_fault_count();
     if (n->type == ZFS_CREATE)
         r = zfs_ctl_create_write(f, zfs_seg_mem(f->seg), buf, size, false);
     else if (f->view == NULL)
         r = -EBADF;
     else
         r = f->view->write(f, buf, size, off);
+    /* Truncated under the write: what went into zero pages is lost. */
+    if (zfs_fault_count() != faults)
+        r = -EIO;
 
     bool may_wait = (zfs_opts.blocking || (f->view != NULL && f->view->waits)) &&
                     !(fi->flags & O_NONBLOCK);

@@ -98,8 +98,11 @@ static bool retry(struct pending *p)
     if (p->answered)
         return true;
     struct zfs_file *f = p->f;
+    unsigned long faults = zfs_fault_count();
     if (!p->write) {
         ssize_t n = f->view->read(f, p->buf, p->size, 0);
+        if (zfs_fault_count() != faults)
+            n = -EIO; /* truncated under the read (fault.c) */
         if (n == -EAGAIN)
             return false;
         if (n < 0)
@@ -110,6 +113,8 @@ static bool retry(struct pending *p)
     }
     for (;;) {
         ssize_t n = f->view->write(f, p->buf + p->done, p->size - p->done, 0);
+        if (zfs_fault_count() != faults)
+            n = -EIO;
         if (n == -EAGAIN)
             return false;
         if (n < 0) {

@@ -59,6 +59,15 @@ struct zfs_seg *zfs_seg_get(const char *name, struct stat *st, int *err)
         return NULL;
     }
     *err = 0;
+    /* An object shorter than its mapping was truncated behind our back:
+     * its pages past the end would raise SIGBUS.  Not served any more. */
+    if (s != NULL && (zfs_fault_hit(zeroipc_memory_base(s->mem)) ||
+                      (s->dev == st->st_dev && s->ino == st->st_ino &&
+                       (size_t)st->st_size < zeroipc_memory_size(s->mem)))) {
+        uncache(s);
+        *err = EIO;
+        return NULL;
+    }
     if (s != NULL && s->dev == st->st_dev && s->ino == st->st_ino) {
         s->refs++;
         return s;
@@ -82,6 +91,7 @@ struct zfs_seg *zfs_seg_get(const char *name, struct stat *st, int *err)
     }
     strcpy(s->name, name);
     s->mem = mem;
+    zfs_fault_watch(zeroipc_memory_base(mem), zeroipc_memory_size(mem));
     s->dev = st->st_dev;
     s->ino = st->st_ino;
     s->refs = 2;
@@ -96,6 +106,7 @@ void zfs_seg_put(struct zfs_seg *s)
 {
     if (s == NULL || --s->refs > 0)
         return;
+    zfs_fault_unwatch(zeroipc_memory_base(s->mem));
     zeroipc_memory_close(s->mem);
     free(s);
 }

@@ -91,6 +91,19 @@ zeroipc_memory_t *zfs_seg_mem(struct zfs_seg *seg);
 /* Whether `name` may be shown under the prefix option. */
 bool zfs_seg_visible(const char *name);
 
+/*
+ * Segments truncated under the daemon (fault.c): SIGBUS on a registered
+ * mapping turns its tail into zero pages and counts a fault, so that the
+ * request answers EIO instead of the daemon dying.
+ */
+void zfs_fault_init(void);
+void zfs_fault_watch(const void *base, size_t len);
+void zfs_fault_unwatch(const void *base);
+/* Whether the mapping at base took a fault (and holds zero pages). */
+bool zfs_fault_hit(const void *base);
+/* Faults so far: a request compares it before and after its work. */
+unsigned long zfs_fault_count(void);
+
 /* An open file: its view and the state that view keeps. */
 struct zfs_view;
 
