@@ -33,6 +33,9 @@ expect_errno EACCES "$AS_NOBODY sh -c 'echo 4 > \"$D/q\"'"
 expect_xattr "nobody pushed nothing" "$D/q" count 0
 expect_eq "nobody lists a 0644 segment (dir 0755)" "q" "$($AS_NOBODY ls "$D" 2>&1)"
 expect_eq "nobody reads attributes" queue "$($AS_NOBODY getfattr --absolute-names --only-values -n user.zeroipc.kind "$D/q" 2>&1)"
+# Setting an attribute is writing: refused where the object is not writable.
+expect_errno EACCES "$AS_NOBODY setfattr -n user.zeroipc.type -v i8 '$D/q'"
+expect_xattr "nobody declared nothing" "$D/q" type u8
 
 # 0666: nobody may push too.
 chmod 0666 "$(shm s)"
@@ -51,6 +54,18 @@ echo 5 >"$D/q"
 expect_eq "the owner reads its 0600 queue" 5 "$($AS_NOBODY cat "$D/q" 2>&1)"
 expect_ok "$AS_NOBODY chmod 0640 '$D'"
 expect_eq "the owner's chmod changed the object" 640 "$(stat -c %a "$(shm s)")"
+
+# Segments: nobody makes its own (owned by nobody, as in /dev/shm) and
+# removes it, but not root's (/dev/shm is sticky, and so is the root).
+expect_ok "$AS_NOBODY mkdir '$MNT/${PREFIX}mine'"
+expect_eq "nobody's segment is nobody's" 65534 "$(stat -c %u "$(shm mine)")"
+chown 0:0 "$(shm s)"
+chmod 0666 "$(shm s)"
+wait_until 3 "[ \"\$(stat -c '%u' '$D')\" = 0 ]"
+expect_errno EPERM "$AS_NOBODY rmdir '$D'"
+check "root's segment is still there" test -e "$(shm s)"
+expect_ok "$AS_NOBODY rmdir '$MNT/${PREFIX}mine'"
+check_not "nobody removed its own" test -e "$(shm mine)"
 
 # Without allow_other, other users cannot enter the mount at all.
 fs_remount
