@@ -182,7 +182,7 @@ int zfs_ctl_table_render(zeroipc_memory_t *mem, char **text, size_t *len)
         used += (size_t)sprintf(out + used, " %llu %llu %s",
                                 (unsigned long long)info[i].entry.offset,
                                 (unsigned long long)info[i].entry.size,
-                                zeroipc_kind_name(info[i].kind));
+                                info[i].corrupt ? "corrupt" : zeroipc_kind_name(info[i].kind));
         if (strcmp(info[i].name, info[i].entry.name) != 0) {
             out[used++] = ' ';
             used += put_name(out + used, info[i].name);

@@ -44,12 +44,30 @@ static void copy_owner_times(struct stat *st, const struct stat *shm)
     st->st_ctim = shm->st_ctim;
 }
 
+/*
+ * Names a file of the mount may have: not empty, ".", ".." or with a
+ * '/', which no file can have, and without control bytes (a newline in
+ * a name breaks every line-based tool that lists it, and a terminal
+ * that shows it).  The others are left to .table, escaped.  Bytes that
+ * are not UTF-8 are shown as they are: a Unix name is bytes.
+ */
+static bool showable(const char *name)
+{
+    if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
+        if (*p == '/' || *p < 0x20 || *p == 0x7f)
+            return false;
+    }
+    return true;
+}
+
 /* A structure of the segment, as shown: NOT_FOUND for hidden parts, and
  * for the entry that carries a structure of another name (a stream's
  * "_header"). */
 static int find_struct(zeroipc_memory_t *mem, const char *name, zeroipc_info_t *info)
 {
-    int err = zeroipc_describe(mem, name, info);
+    int err = showable(name) ? zeroipc_describe(mem, name, info) : ZEROIPC_ERROR_NOT_FOUND;
     if (err == ZEROIPC_OK && (info->hidden || strcmp(info->name, name) != 0))
         err = ZEROIPC_ERROR_NOT_FOUND;
     return err == ZEROIPC_OK ? 0 : zfs_errno(err);
@@ -334,9 +352,7 @@ static int list_structures(fuse_req_t req, struct dirbuf *b, const char *seg_nam
         err = dir_add(req, b, TABLE_NAME, S_IFREG, name_ino(seg_name, TABLE_NAME));
     for (size_t i = 0; err == 0 && i < n; i++) {
         const char *name = info[i].name;
-        /* Names no file can have are left to .table. */
-        if (info[i].hidden || name[0] == '\0' || strchr(name, '/') != NULL ||
-            strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        if (info[i].hidden || !showable(name))
             continue;
         err = dir_add(req, b, name, S_IFREG, name_ino(seg_name, name));
     }

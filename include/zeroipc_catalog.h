@@ -142,12 +142,17 @@ typedef struct {
     char type[ZEROIPC_TYPE_SPEC_SIZE];   /* recorded spec, "" if unknown */
     size_t elem_size;                    /* from the header; 0 if unknown */
     size_t capacity;                     /* elements; 0 if not a container */
-    bool hidden;                         /* the catalogue, or a structure's part */
+    bool hidden;                         /* the catalogue, a structure's part, or corrupt */
+    bool corrupt;                        /* an entry outside the segment or without a
+                                            NUL in its name: shown, never used */
 } zeroipc_info_t;
 
 /*
  * Describes every entry of the table, in table order: up to `max` into
- * `out`, and the number of entries into *count.  Kinds come from the
+ * `out`, and the number of entries into *count.  An entry that is itself
+ * corrupt (its range outside the segment, no NUL in its name) is
+ * described as `corrupt` and hidden, with its raw offset and size and its
+ * name cut to 31 bytes; the others are described as usual.  Kinds come from the
  * catalogue when it has a valid record whose kind validates against the
  * entry's bytes, and are inferred otherwise.  Errors as
  * zeroipc_table_entries.

@@ -164,7 +164,8 @@ int zeroipc_table_add(zeroipc_memory_t *mem, const char *name, size_t size,
 /*
  * Looks `name` up; stores its absolute offset and size (either pointer may
  * be NULL).  An entry whose range lies outside the segment's data area is
- * ZEROIPC_ERROR_CORRUPT.  Errors also: ZEROIPC_ERROR_INVALID_ARGUMENT,
+ * ZEROIPC_ERROR_CORRUPT; other corrupt entries are passed over (each
+ * entry stands alone).  Errors also: ZEROIPC_ERROR_INVALID_ARGUMENT,
  * ZEROIPC_ERROR_NAME_TOO_LONG, ZEROIPC_ERROR_NOT_FOUND.
  */
 int zeroipc_table_find(zeroipc_memory_t *mem, const char *name,

@@ -641,15 +641,24 @@ int zeroipc_describe_all(zeroipc_memory_t *mem, zeroipc_info_t *out, size_t max,
     int err = zeroipc_table_lock(mem, false);
     if (err != ZEROIPC_OK)
         return zeroipc_mem_fail(mem, err);
-    size_t n = 0;
-    err = zeroipc_table_entries_locked(mem, NULL, 0, &n);
+    int64_t used = zeroipc_table_count_locked(mem);
+    size_t n = used < 0 ? 0 : (size_t)used;
+    err = used < 0 ? (int)used : ZEROIPC_OK;
     struct zeroipc_catalog_view view;
     const struct zeroipc_catalog_view *catalog = zeroipc_catalog_locked(mem, &view);
     for (size_t i = 0; err == ZEROIPC_OK && i < n && i < max; i++) {
         zeroipc_entry_t e;
         err = zeroipc_table_entry_locked(mem, (uint32_t)i, &e);
-        if (err == ZEROIPC_OK)
+        if (err == ZEROIPC_OK) {
             describe_locked(mem, catalog, &e, &out[i]);
+        } else if (err == ZEROIPC_ERROR_CORRUPT) {
+            /* One bad entry costs only itself. */
+            memset(&out[i], 0, sizeof out[i]);
+            out[i].entry = e;
+            memcpy(out[i].name, e.name, sizeof out[i].name);
+            out[i].hidden = out[i].corrupt = true;
+            err = ZEROIPC_OK;
+        }
     }
     zeroipc_table_unlock(mem);
     if (err != ZEROIPC_OK)

@@ -102,6 +102,8 @@ ZEROIPC_INTERNAL int zeroipc_table_find_locked(zeroipc_memory_t *mem,
 ZEROIPC_INTERNAL int zeroipc_table_entry_locked(zeroipc_memory_t *mem,
                                                 uint32_t index,
                                                 zeroipc_entry_t *out);
+/* Entries in use, or CORRUPT for a count over the table's capacity. */
+ZEROIPC_INTERNAL int64_t zeroipc_table_count_locked(zeroipc_memory_t *mem);
 ZEROIPC_INTERNAL int zeroipc_table_entries_locked(zeroipc_memory_t *mem,
                                                   zeroipc_entry_t *out,
                                                   size_t max, size_t *count);

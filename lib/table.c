@@ -138,8 +138,10 @@ static int read_entry(zeroipc_memory_t *mem, uint32_t i, struct zeroipc_table_en
 
 /*
  * Caller holds the table lock.  Index of `name` (>= 0), or NOT_FOUND /
- * CORRUPT.  A corrupt entry anywhere before the match is reported: the
- * table cannot be trusted past it.  The copy of the entry goes to *out.
+ * CORRUPT.  Each entry stands alone (its own name, offset and size), so a
+ * corrupt one costs only itself: it is CORRUPT when it is the match, and
+ * skipped otherwise (one damaged entry must not hide a whole segment).
+ * The copy of the entry goes to *out.
  */
 static int64_t lookup(zeroipc_memory_t *mem, const char *name,
                       struct zeroipc_table_entry *out)
@@ -150,9 +152,10 @@ static int64_t lookup(zeroipc_memory_t *mem, const char *name,
     for (uint32_t i = 0; i < (uint32_t)n; i++) {
         struct zeroipc_table_entry e;
         int err = read_entry(mem, i, &e);
-        if (err != ZEROIPC_OK)
-            return err;
+        /* A name without a NUL never equals one of at most 31 bytes. */
         if (strncmp(e.name, name, ZEROIPC_NAME_SIZE) == 0) {
+            if (err != ZEROIPC_OK)
+                return err;
             if (out != NULL)
                 *out = e;
             return i;
@@ -251,12 +254,18 @@ int zeroipc_table_entry_locked(zeroipc_memory_t *mem, uint32_t index,
         return ZEROIPC_ERROR_NOT_FOUND;
     struct zeroipc_table_entry e;
     int err = read_entry(mem, index, &e);
-    if (err != ZEROIPC_OK)
-        return err;
+    /* A corrupt entry is still copied out (its name cut to 31 bytes), for
+     * tools that show the raw table; its caller must not use it. */
     memcpy(out->name, e.name, sizeof e.name);
+    out->name[ZEROIPC_NAME_SIZE - 1] = '\0';
     out->offset = e.offset;
     out->size = e.size;
-    return ZEROIPC_OK;
+    return err;
+}
+
+int64_t zeroipc_table_count_locked(zeroipc_memory_t *mem)
+{
+    return entry_count(mem);
 }
 
 int zeroipc_table_entries_locked(zeroipc_memory_t *mem, zeroipc_entry_t *out,

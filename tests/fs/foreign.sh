@@ -190,13 +190,19 @@ expect_eq "the queue still pops (as bytes)" "$(printf '%s\n' 05000000 06000000)"
 "${FSIO[@]}" oddseg "$(shm odd)"
 O=$(seg odd)
 wait_until 3 "[ -d '$O' ]"
+# Control bytes (a tab, a newline) are left to .table; a name that is
+# not UTF-8 is bytes like any other; an entry whose name has no NUL is
+# corrupt: shown in .table, never used.
 expect_eq "ls -A shows the names a file can have" \
-  "$(printf '%s\n' .create .table 'a b' 'back\slash' ok "$(printf 't\tab')" | LC_ALL=C sort)" \
-  "$(ls -A "$O" | LC_ALL=C sort)"
+  "$(printf '%s\n' .create .table 'a b' 'back\slash' ok "$(printf 'caf\xe9')" | LC_ALL=C sort)" \
+  "$(LC_ALL=C ls -A "$O" | LC_ALL=C sort)"
+expect_eq "a name that is not UTF-8 reads" "$(printf '07\n6b')" "$(cat "$O/$(printf 'caf\xe9')" 2>&1)"
+check_not "a name with a tab is not a file" test -e "$O/$(printf 't\tab')"
 expect_eq "a name with a blank is a file" "$(printf '%s\n' 0 100)" "$(setfattr -n user.zeroipc.type -v u8 "$O/a b" && cat "$O/a b")"
 otable=$(fs_table "$O")
-for l in '0 a\\x20b 416 10 array' '1 x/y 432 10 array' '2 .* 448 10 array' \
-         '3 t\\x09ab 464 10 array' '4 back\\x5cslash 480 10 array' '5 ok 496 10 array'; do
+for l in '0 a\\x20b 608 10 array' '1 x/y 624 10 array' '2 .* 640 10 array' \
+         '3 t\\x09ab 656 10 array' '4 back\\x5cslash 672 10 array' '5 ok 688 10 array' \
+         '6 nl\\x0ax 704 10 array' '7 caf\\xe9 720 10 array' '8 LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL 736 10 corrupt'; do
   expect_line ".table escapes and keeps every entry" "$l" "$otable"
 done
 

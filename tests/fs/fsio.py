@@ -23,8 +23,9 @@ tool would hide what one system call did.
       4-byte elements holding 5, 6.
   fsio.py oddseg PATH
       writes a foreign segment whose entries have awkward names: "a b",
-      "x/y", "" (empty), "t\\ab" (a tab), "back\\slash", "ok"; each an
-      array of two u8 (size 10).
+      "x/y", "" (empty), "t\\ab" (a tab), "back\\slash", "ok", "nl\\nx"
+      (a newline), "caf\\xe9" (not UTF-8), and 32 "L" with no NUL; each
+      an array of two u8 (size 10).
   fsio.py floats f32|f64 EXPECTED ACTUAL...
       checks text written by the filesystem against EXPECTED values: each
       ACTUAL must read back to the same bits as the EXPECTED at the same
@@ -148,11 +149,13 @@ def cmd_fullseg(args):
 
 
 def cmd_oddseg(args):
-    size, max_entries = 4096, 8
-    names = [b"a b", b"x/y", b"", b"t\tab", b"back\\slash", b"ok"]
+    size, max_entries = 4096, 12
+    names = [b"a b", b"x/y", b"", b"t\tab", b"back\\slash", b"ok", b"nl\nx", b"caf\xe9",
+             b"L" * 32]
     b = bytearray(size)
     off = 32 + 48 * max_entries
     for i, name in enumerate(names):
+        # struct pads a name of 32 bytes with nothing: no NUL at all.
         struct.pack_into("<32sQQ", b, 32 + 48 * i, name, off, 10)
         struct.pack_into("<Q", b, off, 2)
         b[off + 8:off + 10] = bytes([i, 100 + i])

@@ -365,8 +365,19 @@ static void test_entry_not_terminated(void **state)
     ut_len_name(n31, 31, 'N');
     assert_int_equal(zeroipc_table_add(m, "ok", 8, NULL), ZEROIPC_OK);
     assert_int_equal(zeroipc_table_add(m, n31, 8, NULL), ZEROIPC_OK);
+    assert_int_equal(zeroipc_table_add(m, "after", 8, NULL), ZEROIPC_OK);
     /* Overwrite the terminator: 32 name bytes, no NUL. */
     *ut_at(m, UT_ENTRY(1) + 31) = 'X';
+    /* It costs only itself: the entry after it is found. */
+    assert_int_equal(zeroipc_table_find(m, "after", NULL, NULL), ZEROIPC_OK);
+    zeroipc_info_t info[4];
+    size_t described;
+    assert_int_equal(zeroipc_describe_all(m, info, 4, &described), ZEROIPC_OK);
+    assert_int_equal(described, 3);
+    assert_true(info[1].corrupt && info[1].hidden);
+    assert_int_equal(strlen(info[1].entry.name), 31);
+    assert_false(info[2].corrupt);
+    assert_string_equal(info[2].name, "after");
 
     zeroipc_entry_t out[4];
     size_t count = 0;
@@ -395,6 +406,7 @@ static void test_entry_outside(void **state)
     zeroipc_memory_t *m = ut_seg(&name, "eo", 4096, 4);
     assert_int_equal(zeroipc_table_add(m, "good", 8, NULL), ZEROIPC_OK);
     assert_int_equal(zeroipc_table_add(m, "bad", 8, NULL), ZEROIPC_OK);
+    assert_int_equal(zeroipc_table_add(m, "later", 8, NULL), ZEROIPC_OK);
     ut_close_mem(m);
 
     const size_t e = UT_ENTRY(1);
@@ -417,6 +429,7 @@ static void test_entry_outside(void **state)
         if (zeroipc_table_find(m, "bad", &f, &s) != ZEROIPC_ERROR_CORRUPT)
             fail_msg("case %zu: find did not say CORRUPT", i);
         assert_int_equal(zeroipc_table_find(m, "good", &f, &s), ZEROIPC_OK);
+        assert_int_equal(zeroipc_table_find(m, "later", &f, &s), ZEROIPC_OK);
         zeroipc_entry_t out[4];
         size_t count;
         assert_int_equal(zeroipc_table_entries(m, out, 4, &count),
