@@ -37,12 +37,13 @@
  * wake system call is only made when somebody may sleep; they are 0 when
  * nobody waits, as the public C++ leaves them).  A process killed while
  * waiting leaves its count raised: that only costs extra wakes.
- *   Buffered: send_seq and recv_seq are doorbells.  A sender that finds a
- *   receiver sleeping increments send_seq and wakes the sleepers on its
- *   low 32 bits; a receiver does the same with recv_seq for sleeping
- *   senders; closing increments both.  Without waiters they stay as they
- *   were, so a channel used only without blocking keeps the public C++'s
- *   bytes (send 7, 8, 9 leaves them 0).
+ *   Buffered: senders and receivers sleep as the queue's own blocking
+ *   calls do, on the sequence word of the slot they could not use, which
+ *   the other side wakes exactly when it makes that slot usable (a busy
+ *   channel makes no system call, and a wake reaches only who waits for
+ *   that slot); send_seq and recv_seq change only at the close (both +1),
+ *   so a channel used without closing keeps the public C++'s bytes (send
+ *   7, 8, 9 leaves them 0).
  *   Unbuffered: send_seq is the slot's phase, 4 steps per hand-off:
  *   4k FREE -> 4k+1 WRITING (a sender won the claim, a CAS: senders take
  *   turns) -> 4k+2 PUBLISHED (ready = 1) -> 4k+3 TAKING (a receiver won
@@ -67,8 +68,9 @@
  * mapping, not the private kind), cut into slices of at most
  * ZEROIPC_WAIT_SLICE_MS so changes by peers that wake nobody are seen.
  * Nothing spins.  Timeouts are in milliseconds: < 0 for ever, 0 one try.
- * A close that lands just as an unbuffered sender goes to sleep waiting
- * for its receiver is noticed at the end of that slice.
+ * A close that lands just as a caller goes to sleep (a buffered sender or
+ * receiver, an unbuffered sender waiting for its receiver) is noticed at
+ * the end of that slice.
  *
  * Dead processes.  Buffered: as the queue (a process killed between
  * claiming and publishing a slot stalls that slot; the others' timed

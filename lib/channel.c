@@ -2,7 +2,7 @@
  * channel.c - CSP channels (FORMAT.md "Channel"): a 32-byte header at
  * `name_header`, and a queue at `name_buffer` or a slot at `name_slot`.
  *
- * Sleeping without lost wakes.  A sleeper raises its waiter count
+ * Sleeping without lost wakes (unbuffered).  A sleeper raises its waiter count
  * (senders or receivers, seq_cst), issues a full fence, reads the word it
  * will sleep on, looks once more at what it waits for, and sleeps only if
  * the word still holds what it read.  A waker makes its change, issues a
@@ -12,10 +12,10 @@
  * kernel compares the word after queueing the sleeper, so a change
  * between the read and the sleep is never missed either.
  *
- * Buffered channels reuse the queue (zeroipc_queue_push / _pop, never
- * its blocking calls, since a receiver asleep on a queue slot could not
- * be woken by a close).  Unbuffered channels hand one value at a time
- * through the slot, driven by the phase in send_seq (see the header).
+ * Buffered channels are the queue's steps (queue_i.h) with its way of
+ * sleeping, plus the close (see buffered()).  Unbuffered channels hand
+ * one value at a time through the slot, driven by the phase in send_seq
+ * (see the header).
  */
 #include "zeroipc_channel.h"
 
@@ -24,6 +24,7 @@
 
 #include "memory_i.h"
 #include "wait_i.h"
+#include "queue_i.h"
 #include "zeroipc_queue.h"
 
 /* Phases of the unbuffered slot, send_seq modulo 4. */
@@ -111,75 +112,44 @@ size_t zeroipc_channel_slot_size(size_t elem_size)
 /* ------------------------------------------------------------------ */
 /* Buffered. */
 
-/* After a successful push (pop): ring the other side's doorbell if one
- * of them sleeps. */
-static void ring(_Atomic uint32_t *count, _Atomic uint64_t *bell)
-{
-    /* Full fence: our queue change before our read of the count. */
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(count, memory_order_relaxed) != 0) {
-        atomic_fetch_add_explicit(bell, 1, memory_order_seq_cst);
-        zeroipc_wake_word(low(bell));
-    }
-}
-
-typedef int (*qop_fn)(zeroipc_queue_t *, void *);
-
-static int qpush(zeroipc_queue_t *q, void *v)
-{
-    return zeroipc_queue_push(q, v);
-}
-
 /*
- * One side of the buffered channel.  `op` is push or pop, `fail` the
- * code it returns when it would block; `mine` is our waiter count and
- * `bell` the doorbell we sleep on; `theirs` and `their_bell` the other
- * side's.  Senders give up at once when closed; receivers only when
- * closed and empty.
+ * One side of the buffered channel: a push (sending) or a pop, waiting as
+ * the queue's own blocking calls do, on the sequence word of the slot it
+ * could not use, which the other side wakes exactly when it makes that
+ * slot usable: a busy channel makes no system call, and a wake reaches
+ * only those who wait for that slot.  What the queue cannot do is wake
+ * for a close: zeroipc_channel_shutdown wakes the slots at head and tail
+ * after setting `closed`, and a sleeper that went to sleep just after
+ * that wake sees the close at the end of its slice.  Senders give up at
+ * once when closed; receivers only when closed and empty.  `mine` counts
+ * our callers asleep (the header's senders or receivers).
  */
 static int buffered(zeroipc_channel_t *ch, void *buf, bool sending,
                     const struct zeroipc_deadline *dl, bool once)
 {
-    qop_fn op = sending ? qpush : zeroipc_queue_pop;
     int fail = sending ? ZEROIPC_ERROR_SIZE : ZEROIPC_ERROR_NOT_FOUND;
     _Atomic uint32_t *mine = sending ? senders_w(ch) : receivers_w(ch);
-    _Atomic uint32_t *theirs = sending ? receivers_w(ch) : senders_w(ch);
-    _Atomic uint64_t *bell = sending ? recv_seq(ch) : send_seq(ch);
-    _Atomic uint64_t *their_bell = sending ? send_seq(ch) : recv_seq(ch);
     for (;;) {
         if (sending && is_closed(ch))
             return ZEROIPC_ERROR_CLOSED;
-        int r = op(ch->q, buf);
-        if (r == ZEROIPC_OK) {
-            ring(theirs, their_bell);
-            return r;
-        }
+        struct zeroipc_qwait w;
+        int r = sending ? zeroipc_queue_try_push_w(ch->q, buf, &w)
+                        : zeroipc_queue_try_pop_w(ch->q, buf, &w);
         if (r != fail)
             return r;
         if (!sending && is_closed(ch)) {
             /* Drain: a push that completed before the close is ours. */
-            r = op(ch->q, buf);
-            if (r == ZEROIPC_OK)
-                ring(theirs, their_bell);
-            return r == ZEROIPC_OK ? r : ZEROIPC_ERROR_CLOSED;
+            r = zeroipc_queue_try_pop_w(ch->q, buf, &w);
+            return r == fail ? ZEROIPC_ERROR_CLOSED : r;
         }
         if (once)
             return ZEROIPC_ERROR_TIMEOUT;
-        atomic_fetch_add_explicit(mine, 1, memory_order_seq_cst);
+        atomic_fetch_add_explicit(mine, 1, memory_order_relaxed);
+        /* Pairs with the other side's fence after its push (pop). */
         atomic_thread_fence(memory_order_seq_cst);
-        uint32_t seen = atomic_load_explicit(low(bell), memory_order_acquire);
-        r = op(ch->q, buf);
-        int w = ZEROIPC_OK;
-        if (r == fail && !is_closed(ch))
-            w = zeroipc_wait_word(low(bell), seen, dl);
+        int slept = is_closed(ch) ? ZEROIPC_OK : zeroipc_wait_word(w.word, w.value, dl);
         atomic_fetch_sub_explicit(mine, 1, memory_order_relaxed);
-        if (r == ZEROIPC_OK) {
-            ring(theirs, their_bell);
-            return r;
-        }
-        if (r != fail)
-            return r;
-        if (w == ZEROIPC_ERROR_TIMEOUT)
+        if (slept == ZEROIPC_ERROR_TIMEOUT)
             once = true; /* one last try, without sleeping */
     }
 }
@@ -426,7 +396,9 @@ int zeroipc_channel_shutdown(zeroipc_channel_t *ch)
     if (atomic_exchange_explicit(closed_b(ch), 1, memory_order_seq_cst) != 0)
         return ZEROIPC_OK;
     if (ch->q) {
-        /* Change both doorbells so that no sleeper keeps sleeping. */
+        /* Our sleepers wait on the slots at head and tail; the doorbells
+         * move too, for sleepers of builds that waited on them. */
+        zeroipc_queue_wake_ends(ch->q);
         atomic_fetch_add_explicit(send_seq(ch), 1, memory_order_seq_cst);
         atomic_fetch_add_explicit(recv_seq(ch), 1, memory_order_seq_cst);
         zeroipc_wake_word(low(send_seq(ch)));
@@ -529,17 +501,6 @@ static void init_header(void *p, const void *ctx)
 
 /* The queue's layout (zeroipc_queue.h): capacity and elem_size at 8 and
  * 12, seq[i] = i after the data.  queue.c's own initializer is private. */
-static void init_buffer(void *p, const void *ctx)
-{
-    const uint32_t *shape = ctx; /* capacity, elem_size */
-    uint8_t *b = p;
-    memcpy(b + 8, &shape[0], 4);
-    memcpy(b + 12, &shape[1], 4);
-    _Atomic uint32_t *seq = (_Atomic uint32_t *)(void *)(
-        b + ZEROIPC_QUEUE_HEADER_SIZE + zeroipc_align8((size_t)shape[0] * shape[1]));
-    for (uint32_t i = 0; i < shape[0]; i++)
-        atomic_init(&seq[i], i);
-}
 
 static zeroipc_channel_t *fail(zeroipc_memory_t *mem, int err)
 {
@@ -597,7 +558,7 @@ zeroipc_channel_t *zeroipc_channel_create(zeroipc_memory_t *mem, const char *nam
         return fail(mem, ZEROIPC_ERROR_SIZE);
     struct zeroipc_table_part p[2] = {
         {hname, ZEROIPC_CHANNEL_HEADER_SIZE, init_header, &cap, 0},
-        {cap ? bname : sname, second, cap ? init_buffer : NULL, shape, 0},
+        {cap ? bname : sname, second, cap ? zeroipc_queue_init : NULL, shape, 0},
     };
     err = zeroipc_table_add_group(mem, p, 2);
     if (err != ZEROIPC_OK)

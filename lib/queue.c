@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "memory_i.h"
+#include "queue_i.h"
 #include "wait_i.h"
 
 /* Where a queue's parts are; built from a validated header. */
@@ -51,10 +52,6 @@ struct zeroipc_queue {
 };
 
 /* What a failed try would have to wait for. */
-struct qwait {
-    _Atomic uint32_t *word;
-    uint32_t value;
-};
 
 static size_t seq_offset(uint32_t capacity, uint32_t elem_size)
 {
@@ -113,7 +110,7 @@ int zeroipc_queue_validate(const void *s, size_t size)
     return ZEROIPC_OK;
 }
 
-static int try_push(const struct qview *v, const void *value, struct qwait *w)
+static int try_push(const struct qview *v, const void *value, struct zeroipc_qwait *w)
 {
     uint32_t mask = v->capacity - 1;
     uint32_t t = atomic_load_explicit(v->tail, memory_order_relaxed);
@@ -153,7 +150,7 @@ static int try_push(const struct qview *v, const void *value, struct qwait *w)
     return ZEROIPC_OK;
 }
 
-static int try_pop(const struct qview *v, void *out, struct qwait *w)
+static int try_pop(const struct qview *v, void *out, struct zeroipc_qwait *w)
 {
     uint32_t mask = v->capacity - 1;
     uint32_t h = atomic_load_explicit(v->head, memory_order_relaxed);
@@ -337,7 +334,7 @@ size_t zeroipc_queue_pop_many(zeroipc_queue_t *q, void *out, size_t max)
     return pop_many(&q->v, out, max);
 }
 
-typedef int (*qtry_fn)(const struct qview *, void *, struct qwait *);
+typedef int (*qtry_fn)(const struct qview *, void *, struct zeroipc_qwait *);
 
 /* Retries `try` until it succeeds or the deadline passes, sleeping on the
  * slot it reports between tries. */
@@ -346,7 +343,7 @@ static int blocking(const struct qview *v, qtry_fn try, void *buf, int32_t timeo
     struct zeroipc_deadline dl;
     zeroipc_deadline_init(&dl, timeout_ms);
     for (;;) {
-        struct qwait w;
+        struct zeroipc_qwait w;
         int err = try(v, buf, &w);
         if (err == ZEROIPC_OK || err == ZEROIPC_ERROR_CORRUPT)
             return err;
@@ -357,12 +354,12 @@ static int blocking(const struct qview *v, qtry_fn try, void *buf, int32_t timeo
     }
 }
 
-static int push_fn(const struct qview *v, void *value, struct qwait *w)
+static int push_fn(const struct qview *v, void *value, struct zeroipc_qwait *w)
 {
     return try_push(v, value, w);
 }
 
-static void init_queue(void *p, const void *ctx)
+void zeroipc_queue_init(void *p, const void *ctx)
 {
     const uint32_t *shape = ctx; /* capacity, elem_size */
     uint32_t *hdr = p;
@@ -400,7 +397,7 @@ zeroipc_queue_t *zeroipc_queue_create(zeroipc_memory_t *mem, const char *name,
     }
     uint32_t shape[2] = {(uint32_t)round_pow2(capacity), (uint32_t)elem_size};
     size_t offset;
-    if (zeroipc_table_add_init(mem, name, size, init_queue, shape, &offset) != ZEROIPC_OK)
+    if (zeroipc_table_add_init(mem, name, size, zeroipc_queue_init, shape, &offset) != ZEROIPC_OK)
         return NULL;
     return handle((uint8_t *)zeroipc_memory_base(mem) + offset);
 }
@@ -427,7 +424,7 @@ int zeroipc_queue_push(zeroipc_queue_t *q, const void *value)
 {
     if (q == NULL || value == NULL)
         return ZEROIPC_ERROR_INVALID_ARGUMENT;
-    struct qwait w;
+    struct zeroipc_qwait w;
     return try_push(&q->v, value, &w);
 }
 
@@ -435,7 +432,7 @@ int zeroipc_queue_pop(zeroipc_queue_t *q, void *out)
 {
     if (q == NULL || out == NULL)
         return ZEROIPC_ERROR_INVALID_ARGUMENT;
-    struct qwait w;
+    struct zeroipc_qwait w;
     return try_pop(&q->v, out, &w);
 }
 
@@ -514,7 +511,7 @@ static int raw_op(void *base, size_t offset, void *value, uint32_t elem_size, qt
         return -3;
     if (v.elem_size != elem_size)
         return -2;
-    struct qwait w;
+    struct zeroipc_qwait w;
     int r = try(&v, value, &w);
     return r == ZEROIPC_OK ? 0 : r == ZEROIPC_ERROR_CORRUPT ? -3 : -1;
 }
@@ -545,4 +542,21 @@ int zeroipc_raw_queue_full(void *base, size_t offset)
 {
     struct qview v;
     return raw_view(base, offset, &v) == 0 ? count(&v) == v.capacity : -3;
+}
+
+int zeroipc_queue_try_push_w(zeroipc_queue_t *q, const void *value, struct zeroipc_qwait *w)
+{
+    return try_push(&q->v, value, w);
+}
+
+int zeroipc_queue_try_pop_w(zeroipc_queue_t *q, void *out, struct zeroipc_qwait *w)
+{
+    return try_pop(&q->v, out, w);
+}
+
+void zeroipc_queue_wake_ends(zeroipc_queue_t *q)
+{
+    uint32_t mask = q->v.capacity - 1;
+    zeroipc_wake_word(&q->v.seq[atomic_load_explicit(q->v.head, memory_order_relaxed) & mask]);
+    zeroipc_wake_word(&q->v.seq[atomic_load_explicit(q->v.tail, memory_order_relaxed) & mask]);
 }
