@@ -16,9 +16,20 @@
  * the slot still held by a peer that is halfway through the opposite
  * operation, so it waits for it, but only for ZEROIPC_STACK_CLAIM_MS: a
  * peer that died mid-operation would otherwise hang everyone.  After that
- * the operation puts `top` back (when nobody has moved it meanwhile) and
- * fails with ZEROIPC_ERROR_TIMEOUT; nothing is lost unless the undo
- * itself races, which needs two failures at once.
+ * the peer is taken for dead and what it left is repaired: a pop that
+ * finds an EMPTY hole (a pusher died between moving `top` and claiming)
+ * or a slot still WRITING or READING (a peer died copying; the slot is
+ * freed) leaves `top` below it and fails with ZEROIPC_ERROR_TIMEOUT; a
+ * push that finds a READY element (a popper died before claiming) leaves
+ * `top` above it and fails with ZEROIPC_ERROR_TIMEOUT (its own element
+ * not pushed), and one that finds a slot still WRITING or READING takes
+ * it over and succeeds.  Otherwise `top` is put back (when nobody has
+ * moved it meanwhile).  So a dead peer costs the one element it was
+ * copying and one ZEROIPC_STACK_CLAIM_MS wait for whoever meets its slot
+ * first, and no element stays out of reach.  A peer that was only
+ * stopped (SIGSTOP, a debugger) that long in the middle of an operation
+ * is treated the same way, and if it goes on afterwards its element may
+ * be lost or torn: the claim time is the contract.
  *
  * Under concurrency the order is LIFO only approximately; every element
  * pushed is popped exactly once.

@@ -10,7 +10,11 @@
  * the move and the claim the slot may still belong to a peer halfway
  * through the opposite operation, so the claim waits, with backoff, for
  * at most ZEROIPC_STACK_CLAIM_MS.  A peer that never finishes (it died)
- * then makes us put top back and report a timeout rather than hang.
+ * then makes us report a timeout rather than hang, and repair what it
+ * left (see try_push and try_pop): a hole below top or an element above
+ * it (it died between moving top and claiming) is stepped over so that
+ * nothing stays out of reach; a slot still WRITING or READING (it died
+ * copying) is taken over.
  *
  * Sleepers (the _wait calls) sleep on `top` itself: an empty stack has
  * top == -1 and a full one top == capacity - 1, and only the operation
@@ -135,9 +139,23 @@ static int try_push(const struct sview *v, const void *value, struct swait *w)
     }
     _Atomic uint32_t *st = &v->state[cur + 1];
     if (!claim(st, SLOT_EMPTY, SLOT_WRITING)) {
-        int32_t mine = cur + 1;
-        atomic_compare_exchange_strong(v->top, &mine, cur);
-        return ZEROIPC_ERROR_TIMEOUT;
+        uint32_t held = atomic_load_explicit(st, memory_order_acquire);
+        /* READY: an element whose popper moved top below it and died
+         * before claiming it.  Top stays above it, so it can be popped
+         * again, and this push reports the timeout. */
+        if (held == SLOT_READY)
+            return ZEROIPC_ERROR_TIMEOUT;
+        /* WRITING or READING for a whole claim time: a peer that died in
+         * the middle of its copy.  Its element is lost either way; the
+         * slot is taken over and this push goes on. */
+        if ((held != SLOT_WRITING && held != SLOT_READING) ||
+            !atomic_compare_exchange_strong_explicit(st, &held, SLOT_WRITING,
+                                                     memory_order_acquire,
+                                                     memory_order_relaxed)) {
+            int32_t mine = cur + 1;
+            atomic_compare_exchange_strong(v->top, &mine, cur);
+            return ZEROIPC_ERROR_TIMEOUT;
+        }
     }
     memcpy(v->data + (size_t)(cur + 1) * v->elem_size, value, v->elem_size);
     atomic_store_explicit(st, SLOT_READY, memory_order_release);
@@ -164,8 +182,24 @@ static int try_pop(const struct sview *v, void *out, struct swait *w)
     }
     _Atomic uint32_t *st = &v->state[cur];
     if (!claim(st, SLOT_READY, SLOT_READING)) {
-        int32_t mine = cur - 1;
-        atomic_compare_exchange_strong(v->top, &mine, cur);
+        uint32_t held = atomic_load_explicit(st, memory_order_acquire);
+        /* EMPTY: a hole left by a pusher that moved top and died before
+         * claiming the slot; WRITING or READING for a whole claim time: a
+         * peer that died in the middle of its copy (its element is lost),
+         * and the slot is freed.  Either way top stays below the slot, so
+         * the elements under it can be popped, and this pop reports the
+         * timeout.  (A pusher that was only slow and publishes later
+         * leaves its element above top, and the next push that finds it
+         * READY brings it back within reach.) */
+        bool dead = held == SLOT_EMPTY ||
+                    ((held == SLOT_WRITING || held == SLOT_READING) &&
+                     atomic_compare_exchange_strong_explicit(st, &held, SLOT_EMPTY,
+                                                             memory_order_relaxed,
+                                                             memory_order_relaxed));
+        if (!dead) {
+            int32_t mine = cur - 1;
+            atomic_compare_exchange_strong(v->top, &mine, cur);
+        }
         return ZEROIPC_ERROR_TIMEOUT;
     }
     memcpy(out, v->data + (size_t)cur * v->elem_size, v->elem_size);

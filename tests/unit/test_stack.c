@@ -290,7 +290,10 @@ static void test_blocking_wakeup(void **state)
 }
 
 /* A peer died holding a slot: the claim gives up after
- * ZEROIPC_STACK_CLAIM_MS, restores `top` and says TIMEOUT. */
+ * ZEROIPC_STACK_CLAIM_MS and repairs what the peer left (zeroipc_stack.h):
+ * a pop frees a WRITING slot and leaves top below it (TIMEOUT); a push
+ * takes a READING slot over (OK); a pop over a hole steps over it; a
+ * push onto an orphan brings it back within reach (TIMEOUT). */
 static void test_stuck_slot_pop(void **state)
 {
     (void)state;
@@ -309,16 +312,27 @@ static void test_stuck_slot_pop(void **state)
     int64_t el = zt_now_ms() - t0;
     assert_true(el >= ZEROIPC_STACK_CLAIM_MS - 100);
     assert_true(el < ZEROIPC_STACK_CLAIM_MS + 2000);
-    assert_int_equal(top_word(m, off), 1); /* put back */
-    assert_int_equal(ut_get32(m, st + 4), 1);
+    assert_int_equal(top_word(m, off), 0); /* stepped below it */
+    assert_int_equal(ut_get32(m, st + 4), 0); /* freed */
     assert_int_equal(out, 0);
-
-    /* Once the slot is READY again, everything is there. */
-    ut_set32(m, st + 4, 2);
-    assert_int_equal(zeroipc_stack_pop(s, &out), ZEROIPC_OK);
-    assert_int_equal(out, 22);
+    /* The element under it pops at once; the freed slot takes pushes. */
     assert_int_equal(zeroipc_stack_pop(s, &out), ZEROIPC_OK);
     assert_int_equal(out, 11);
+    assert_int_equal(zeroipc_stack_push(s, &b), ZEROIPC_OK);
+    assert_int_equal(zeroipc_stack_push(s, &a), ZEROIPC_OK);
+    assert_int_equal(zeroipc_stack_pop(s, &out), ZEROIPC_OK);
+    assert_int_equal(out, 11);
+
+    /* A hole (EMPTY under top: a pusher died before claiming): stepped
+     * over, and what lies under it is reachable. */
+    assert_int_equal(zeroipc_stack_size(s), 1);
+    ut_set32(m, off, 1); /* top 1 over EMPTY slot 1 */
+    t0 = zt_now_ms();
+    assert_int_equal(zeroipc_stack_pop(s, &out), ZEROIPC_ERROR_TIMEOUT);
+    assert_true(zt_now_ms() - t0 >= ZEROIPC_STACK_CLAIM_MS - 100);
+    assert_int_equal(top_word(m, off), 0);
+    assert_int_equal(zeroipc_stack_pop(s, &out), ZEROIPC_OK);
+    assert_int_equal(out, 22);
 }
 
 static void test_stuck_slot_push(void **state)
@@ -332,17 +346,24 @@ static void test_stuck_slot_push(void **state)
     ut_set32(m, st, 3); /* slot 0 READING: a popper died */
     int32_t a = 5;
     int64_t t0 = zt_now_ms();
-    assert_int_equal(zeroipc_stack_push(s, &a), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(zeroipc_stack_push(s, &a), ZEROIPC_OK); /* taken over */
     int64_t el = zt_now_ms() - t0;
     assert_true(el >= ZEROIPC_STACK_CLAIM_MS - 100);
     assert_true(el < ZEROIPC_STACK_CLAIM_MS + 2000);
-    assert_int_equal(top_word(m, off), -1);
-    assert_int_equal(zeroipc_stack_size(s), 0);
-    ut_set32(m, st, 0);
-    assert_int_equal(zeroipc_stack_push(s, &a), ZEROIPC_OK);
+    assert_int_equal(top_word(m, off), 0);
+    assert_int_equal(zeroipc_stack_size(s), 1);
     int32_t out = 0;
     assert_int_equal(zeroipc_stack_top(s, &out), ZEROIPC_OK);
     assert_int_equal(out, 5);
+    /* An orphan (READY above top: a popper died before claiming): a push
+     * that meets it leaves it within reach and reports the timeout. */
+    int32_t orphan = 77, c = 6;
+    memcpy(ut_at(m, off + 16 + 4), &orphan, 4);
+    ut_set32(m, st + 4, 2);
+    assert_int_equal(zeroipc_stack_push(s, &c), ZEROIPC_ERROR_TIMEOUT);
+    assert_int_equal(top_word(m, off), 1);
+    assert_int_equal(zeroipc_stack_pop(s, &out), ZEROIPC_OK);
+    assert_int_equal(out, 77);
 }
 
 static void test_create_errors(void **state)
