@@ -75,12 +75,18 @@
  *     capacity).
  *
  * Dead peers.  A process that dies between its claim and its publish
- * leaves an INSERTING slot.  Find, erase and iteration pass over it; an
- * insert whose chain reaches it waits for it with backoff (spinning, then
- * yielding, then sleeping up to 1 ms at a time) for at most
- * ZEROIPC_MAP_CLAIM_MS and then fails with ZEROIPC_ERROR_TIMEOUT, changing
- * nothing.  The same bound ends an insert that keeps losing its claim to
- * other processes.
+ * leaves an INSERTING slot.  Find, erase and iteration pass over it; the
+ * first insert whose chain reaches it waits for it with backoff
+ * (spinning, then yielding, then sleeping up to 1 ms at a time) for
+ * ZEROIPC_MAP_CLAIM_MS, then takes its inserter for dead: the slot
+ * becomes a tombstone (the dead insert's key, never acknowledged, is not
+ * in the map) and the insert goes on.  So a dead inserter costs its own
+ * key and one claim time, once.  A peer only stopped (SIGSTOP, a
+ * debugger) that long between claim and publish is treated the same way,
+ * and its late publish may then clash with whoever reused the slot: the
+ * claim time is the contract.  An insert that keeps losing its claim to
+ * live processes for ZEROIPC_MAP_CLAIM_MS fails with
+ * ZEROIPC_ERROR_TIMEOUT, changing nothing.
  *
  * Untrusted memory.  Capacity, sizes and the layout are read once when
  * opened, checked against the caller's types and the entry's size, and

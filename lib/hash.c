@@ -29,8 +29,10 @@
  *      for every key alike, so no two inserters ever wait for each other.
  *   4. Publish with a release store of OCCUPIED, then count.
  *
- * Every wait is bounded by ZEROIPC_MAP_CLAIM_MS (a peer that died holding
- * a slot would otherwise hang us) and every scan by the capacity.
+ * Every wait is bounded by ZEROIPC_MAP_CLAIM_MS: a slot still INSERTING
+ * after that belongs to a peer that died holding it, and is turned into a
+ * tombstone (bury) so that the chains through it work again.  Every scan
+ * is bounded by the capacity.
  *
  * Readers skip INSERTING slots and check, after copying an entry out,
  * that it is still OCCUPIED with the same key; what they cannot exclude
@@ -418,13 +420,28 @@ static bool wait_a_bit(struct patience *p)
     return true;
 }
 
-/* Waits for slot idx to leave INSERTING.  ZEROIPC_OK, or
- * ZEROIPC_ERROR_TIMEOUT. */
+/*
+ * A slot INSERTING for a whole claim time: its inserter is taken for dead
+ * and the slot becomes a tombstone (its key, never acknowledged, is lost
+ * with it), so that chains through it work again.  true when it is no
+ * longer INSERTING; the patience starts over for the next slot.
+ */
+static bool bury(const struct zeroipc_htab *t, uint32_t idx, struct patience *p)
+{
+    uint32_t st = HT_INSERTING;
+    atomic_compare_exchange_strong(state_at(t, idx), &st, HT_DELETED);
+    p->started = false;
+    p->round = 0;
+    return true;
+}
+
+/* Waits for slot idx to leave INSERTING, burying a dead inserter's slot
+ * after ZEROIPC_MAP_CLAIM_MS.  ZEROIPC_OK. */
 static int wait_slot(const struct zeroipc_htab *t, uint32_t idx, struct patience *p)
 {
     while (atomic_load(state_at(t, idx)) == HT_INSERTING)
         if (!wait_a_bit(p))
-            return ZEROIPC_ERROR_TIMEOUT;
+            bury(t, idx, p);
     return ZEROIPC_OK;
 }
 
@@ -508,7 +525,7 @@ static int check(const struct zeroipc_htab *t, uint64_t h, const void *key,
                 return CHECK_YIELD;
             }
             if (!wait_a_bit(p))
-                return ZEROIPC_ERROR_TIMEOUT;
+                bury(t, idx, p);
         }
     }
     return CHECK_CLEAR;
