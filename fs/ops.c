@@ -535,7 +535,8 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 
 static void file_free(struct zfs_file *f)
 {
-    if (f->view != NULL && f->handle != NULL)
+    /* Every view's close takes whatever its open got to (NULLs too). */
+    if (f->view != NULL)
         f->view->close(f);
     zfs_seg_put(f->seg);
     free(f->elem);
@@ -644,7 +645,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         return;
     }
     unsigned long faults = zfs_fault_count();
-    ssize_t r = f->view->read(f, buf, size, off);
+    ssize_t r = zfs_file_broken(f) ? -EIO : f->view->read(f, buf, size, off);
     /* The segment was truncated under the read: what it got is zeros. */
     if (zfs_fault_count() != faults)
         r = -EIO;
@@ -673,6 +674,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         r = zfs_ctl_create_write(f, zfs_seg_mem(f->seg), buf, size, false);
     else if (f->view == NULL)
         r = -EBADF;
+    else if (zfs_file_broken(f))
+        r = -EIO;
     else
         r = f->view->write(f, buf, size, off);
     /* Truncated under the write: what went into zero pages is lost. */
@@ -706,7 +709,16 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         ssize_t r = zfs_ctl_create_write(f, zfs_seg_mem(f->seg), NULL, 0, true);
         err = r < 0 ? (int)-r : 0;
     } else if (f->view != NULL) {
-        err = -f->view->flush(f);
+        /* On a truncated segment only an unwritten rest is lost (the
+         * writes already said EIO); a close with nothing pending
+         * succeeds, as programs (bash among them) do not expect close to
+         * fail after a failed read. */
+        if (zfs_file_broken(f)) {
+            err = f->partial_len > 0 ? EIO : 0;
+            f->partial_len = 0;
+        } else {
+            err = -f->view->flush(f);
+        }
     }
     fuse_reply_err(req, err);
     zfs_pending_run();
@@ -726,7 +738,8 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 {
     (void)ino;
     struct zfs_file *f = (struct zfs_file *)(uintptr_t)fi->fh;
-    unsigned ready = f->view ? f->view->ready(f) : POLLIN | POLLOUT;
+    /* A broken segment is ready: its reads and writes fail at once. */
+    unsigned ready = f->view && !zfs_file_broken(f) ? f->view->ready(f) : POLLIN | POLLOUT;
     /* Old kernels do not say what the poller waits for: assume both. */
     unsigned wanted = fi->poll_events ? fi->poll_events & (POLLIN | POLLOUT) : POLLIN | POLLOUT;
     if (ph != NULL) {
@@ -1027,6 +1040,38 @@ static int set_view_xattr(const struct zfs_node *n, const char *attr, const char
     return err;
 }
 
+/*
+ * user.zeroipc.close on a segment directory, with a structure's name as
+ * value: closes that stream or channel, as user.zeroipc.closed=1 on its
+ * file does.  The kernel holds a file's lock for the whole of a write to
+ * it, and a write that waits for room (or for a rendezvous) would keep a
+ * setxattr on the same file waiting behind it; the directory is another
+ * inode.
+ */
+static int close_by_name(const struct zfs_node *n, const char *value, size_t size)
+{
+    char name[ZEROIPC_NAME_SIZE];
+    if (size == 0 || size >= sizeof name || memchr(value, '\0', size) != NULL)
+        return EINVAL;
+    memcpy(name, value, size);
+    name[size] = '\0';
+    struct stat shm;
+    int err;
+    struct zfs_seg *seg = zfs_seg_get(n->seg, &shm, &err);
+    if (seg == NULL)
+        return err;
+    zeroipc_info_t info;
+    err = find_struct(zfs_seg_mem(seg), name, &info);
+    const struct zfs_view *view = err == 0 ? zfs_view_for(info.kind) : NULL;
+    if (err == 0)
+        err = view != NULL && view->xattr_set != NULL &&
+                      (info.kind == ZEROIPC_KIND_STREAM || info.kind == ZEROIPC_KIND_CHANNEL)
+                  ? view->xattr_set(zfs_seg_mem(seg), &info, "closed", "1", 1)
+                  : EINVAL; /* nothing there to close */
+    zfs_seg_put(seg);
+    return err;
+}
+
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
                         size_t size, int flags)
 {
@@ -1036,7 +1081,9 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
         return;
     const char *attr = xattr_known(n, name);
     int err;
-    if (attr == NULL)
+    if (n->type == ZFS_SEGMENT && strcmp(name, XATTR_PREFIX "close") == 0)
+        err = close_by_name(n, value, size);
+    else if (attr == NULL)
         err = EOPNOTSUPP;
     else if (n->type == ZFS_STRUCT && strcmp(attr, "type") == 0)
         err = set_type(n, value, size);

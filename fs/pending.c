@@ -100,7 +100,7 @@ static bool retry(struct pending *p)
     struct zfs_file *f = p->f;
     unsigned long faults = zfs_fault_count();
     if (!p->write) {
-        ssize_t n = f->view->read(f, p->buf, p->size, 0);
+        ssize_t n = zfs_file_broken(f) ? -EIO : f->view->read(f, p->buf, p->size, 0);
         if (zfs_fault_count() != faults)
             n = -EIO; /* truncated under the read (fault.c) */
         if (n == -EAGAIN)
@@ -112,7 +112,8 @@ static bool retry(struct pending *p)
         return true;
     }
     for (;;) {
-        ssize_t n = f->view->write(f, p->buf + p->done, p->size - p->done, 0);
+        ssize_t n = zfs_file_broken(f) ? -EIO
+                                       : f->view->write(f, p->buf + p->done, p->size - p->done, 0);
         if (zfs_fault_count() != faults)
             n = -EIO;
         if (n == -EAGAIN)
@@ -161,7 +162,7 @@ int zfs_pending_run(void)
      * once and dropped. */
     for (struct zfs_file **fp = &polled; *fp != NULL;) {
         struct zfs_file *f = *fp;
-        if (f->ph != NULL && (f->view->ready(f) & f->poll_events) != 0) {
+        if (f->ph != NULL && (zfs_file_broken(f) || (f->view->ready(f) & f->poll_events) != 0)) {
             fuse_lowlevel_notify_poll(f->ph);
             fuse_pollhandle_destroy(f->ph);
             f->ph = NULL;

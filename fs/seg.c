@@ -115,3 +115,8 @@ zeroipc_memory_t *zfs_seg_mem(struct zfs_seg *s)
 {
     return s->mem;
 }
+
+bool zfs_file_broken(const struct zfs_file *f)
+{
+    return f->seg != NULL && zfs_fault_hit(zeroipc_memory_base(f->seg->mem));
+}

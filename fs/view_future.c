@@ -14,7 +14,9 @@
  * A fold (zeroipc_stream.h) keeps its result in a future under the
  * fold's own name, fed by a derived stream nobody else reads: reading
  * that future pumps the fold first, so `cat total` over a fold computes
- * what its source has so far and waits for the source to close.
+ * what its source has so far and waits for the source to close.  Its
+ * result is the fold's to set: writes and user.zeroipc.error are refused
+ * (EPERM).
  */
 #include <errno.h>
 #include <poll.h>
@@ -142,7 +144,11 @@ static ssize_t set_value(struct zfs_file *f, const char *buf, size_t size, bool 
 
 static ssize_t write_future(struct zfs_file *f, const char *buf, size_t size, off_t off)
 {
+    struct future_file *ff = f->view_state;
     (void)off;
+    /* A fold's result is the fold's to set. */
+    if (ff->fold != NULL)
+        return -EPERM;
     return set_value(f, buf, size, false);
 }
 
@@ -194,6 +200,10 @@ static int set_xattr_future(zeroipc_memory_t *mem, const zeroipc_info_t *info, c
         return EINVAL; /* the message would be cut, or hide its end */
     memcpy(msg, value, len);
     msg[len] = '\0';
+    zeroipc_stream_t *fold = fold_of(mem, info->name);
+    zeroipc_stream_close(fold);
+    if (fold != NULL)
+        return EPERM;
     zeroipc_future_t *h = zeroipc_future_open(mem, info->name, info->elem_size);
     if (h == NULL)
         return zfs_errno(zeroipc_last_error());

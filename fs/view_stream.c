@@ -62,6 +62,13 @@ static int create_stream(zeroipc_memory_t *mem, const char *name, char *const *a
             return zfs_errno(zeroipc_last_error());
         s = zeroipc_stream_derive(mem, name, src, spec, op, (size_t)cap);
         zeroipc_stream_close(src);
+        /* A fold's result is a future under the fold's name, of the
+         * result's type (a sum of i32 is an i64): recorded here, since
+         * the line's TYPE is the stream's. */
+        char rspec[ZEROIPC_TYPE_SPEC_MAX];
+        if (s != NULL && zeroipc_stream_result_type(s, rspec, sizeof rspec) == ZEROIPC_OK &&
+            zeroipc_catalog_set(mem, name, ZEROIPC_KIND_FUTURE, rspec) != ZEROIPC_OK)
+            zfs_log(ZFS_WARN, "%s: the type of its result was not recorded", name);
     }
     zeroipc_stream_close(s);
     int err = s ? ZEROIPC_OK : zeroipc_last_error();

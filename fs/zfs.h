@@ -143,6 +143,10 @@ struct zfs_file {
     bool in_poll_list;
 };
 
+/* Whether f's segment was truncated under it (fault.c): every request on
+ * it answers EIO, since its mapping now holds private zero pages. */
+bool zfs_file_broken(const struct zfs_file *f);
+
 /* Readiness of a file now: POLLIN / POLLOUT bits. */
 unsigned zfs_file_ready(struct zfs_file *f);
 

@@ -317,6 +317,14 @@ int zeroipc_stream_pump_timeout(zeroipc_stream_t *d, size_t *consumed,
                                 int32_t timeout_ms);
 
 /*
+ * The type of a fold's result, as a type spec of zeroipc_codec.h, into
+ * spec (len bytes): "i64", "u64" or "f64" for sum, "u64" for count, the
+ * element type for min and max.  ZEROIPC_OK; ZEROIPC_ERROR_WRONG_KIND
+ * when `s` is not a fold; ZEROIPC_ERROR_SIZE; INVALID_ARGUMENT.
+ */
+int zeroipc_stream_result_type(zeroipc_stream_t *s, char *spec, size_t len);
+
+/*
  * Read-only check of `size` bytes at `s` as a stream header: `size`
  * exactly 56, closed 0 or 1, buffer_capacity non-zero.  ZEROIPC_OK or
  * ZEROIPC_ERROR_WRONG_KIND (also for NULL).  `s` need not be aligned.

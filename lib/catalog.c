@@ -169,14 +169,17 @@ bool zeroipc_catalog_lookup(const struct zeroipc_catalog_view *c, const zeroipc_
 static int carrier_locked(zeroipc_memory_t *mem, const char *name, zeroipc_kind_t kind,
                           zeroipc_entry_t *e)
 {
+    char header[ZEROIPC_NAME_SIZE];
+    bool has_header = zeroipc_companion_name(name, ZEROIPC_NAME_SIZE - 1 - strlen(CARRIER_SUFFIX),
+                                             CARRIER_SUFFIX, header) == ZEROIPC_OK;
+    /* A stream or channel is carried by its header even where an entry
+     * of its plain name exists (a fold's result future). */
+    if (has_header && (kind == ZEROIPC_KIND_STREAM || kind == ZEROIPC_KIND_CHANNEL) &&
+        zeroipc_table_find_locked(mem, header, e) == ZEROIPC_OK)
+        return ZEROIPC_OK;
     int err = zeroipc_table_find_locked(mem, name, e);
-    if (err == ZEROIPC_ERROR_NOT_FOUND &&
-        (kind == ZEROIPC_KIND_STREAM || kind == ZEROIPC_KIND_CHANNEL || kind == ZEROIPC_KIND_UNKNOWN)) {
-        char header[ZEROIPC_NAME_SIZE];
-        if (zeroipc_companion_name(name, ZEROIPC_NAME_SIZE - 1 - strlen(CARRIER_SUFFIX),
-                                   CARRIER_SUFFIX, header) == ZEROIPC_OK)
-            err = zeroipc_table_find_locked(mem, header, e);
-    }
+    if (err == ZEROIPC_ERROR_NOT_FOUND && has_header && kind == ZEROIPC_KIND_UNKNOWN)
+        err = zeroipc_table_find_locked(mem, header, e);
     return err;
 }
 

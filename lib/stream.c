@@ -745,6 +745,15 @@ static int batch(zeroipc_stream_t *d, const struct zeroipc_sop *op,
     }
     if (skipping && op->n - prog < k)
         k = (size_t)(op->n - prog);
+    /* A result resolved by someone else (a future is anyone's to set)
+     * never changes again: nothing is left to fold into, and the fold is
+     * over.  Checked before taking anything from the source. */
+    if (op->kind == ZEROIPC_SOP_FOLD &&
+        atomic_load_explicit((_Atomic uint32_t *)(void *)fut, memory_order_acquire) !=
+            ZEROIPC_FUTURE_PENDING) {
+        zeroipc_stream_shutdown(d);
+        return ZEROIPC_ERROR_CLOSED;
+    }
     if (op->kind != ZEROIPC_SOP_FOLD && !skipping) {
         /* We are d's only producer: its room can only grow meanwhile. */
         size_t room = d->capacity - zeroipc_ring_size(d->ring);
@@ -885,4 +894,33 @@ int zeroipc_stream_pump_timeout(zeroipc_stream_t *d, size_t *consumed,
     if (consumed)
         *consumed = n;
     return r;
+}
+
+int zeroipc_stream_result_type(zeroipc_stream_t *s, char *spec, size_t len)
+{
+    struct zeroipc_sop op;
+    if (s == NULL || spec == NULL || len == 0)
+        return ZEROIPC_ERROR_INVALID_ARGUMENT;
+    if (zeroipc_stream_is_derived(s) != 1 || label_op(s, &op) != ZEROIPC_OK ||
+        op.kind != ZEROIPC_SOP_FOLD)
+        return ZEROIPC_ERROR_WRONG_KIND;
+    static const char *const names[] = {
+        [ZEROIPC_FIELD_I8] = "i8",   [ZEROIPC_FIELD_I16] = "i16", [ZEROIPC_FIELD_I32] = "i32",
+        [ZEROIPC_FIELD_I64] = "i64", [ZEROIPC_FIELD_U8] = "u8",   [ZEROIPC_FIELD_U16] = "u16",
+        [ZEROIPC_FIELD_U32] = "u32", [ZEROIPC_FIELD_U64] = "u64", [ZEROIPC_FIELD_F32] = "f32",
+        [ZEROIPC_FIELD_F64] = "f64",
+    };
+    const char *t;
+    if (op.fn == ZEROIPC_SOP_COUNT)
+        t = "u64";
+    else if (op.fn != ZEROIPC_SOP_SUM)
+        t = names[op.type];
+    else if (op.type == ZEROIPC_FIELD_F32 || op.type == ZEROIPC_FIELD_F64)
+        t = "f64";
+    else
+        t = op.type >= ZEROIPC_FIELD_U8 ? "u64" : "i64";
+    if (strlen(t) >= len)
+        return ZEROIPC_ERROR_SIZE;
+    strcpy(spec, t);
+    return ZEROIPC_OK;
 }

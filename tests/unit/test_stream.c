@@ -703,6 +703,38 @@ static void test_fold(void **state)
     fold_case("i8", 1, i8, 2, "fold sum", ZEROIPC_OK, &i8sum, 8);
 }
 
+/* A fold's result set by someone else never changes: the next pump ends
+ * the fold.  And the result's type, by operator and element type. */
+static void test_fold_resolved_elsewhere(void **state)
+{
+    (void)state;
+    zeroipc_memory_t *m = ut_seg(NULL, "sfr", 1 << 16, 16);
+    zeroipc_stream_t *src = mk(m, "src", 4, 8);
+    zeroipc_stream_t *d = der(m, "tot", src, "i32", "fold sum", 1);
+    char spec[8];
+    assert_int_equal(zeroipc_stream_result_type(d, spec, sizeof spec), ZEROIPC_OK);
+    assert_string_equal(spec, "i64");
+    assert_int_equal(zeroipc_stream_result_type(src, spec, sizeof spec), ZEROIPC_ERROR_WRONG_KIND);
+    assert_int_equal(zeroipc_stream_result_type(d, spec, 3), ZEROIPC_ERROR_SIZE);
+    zeroipc_stream_t *mx = der(m, "mx", src, "i32", "fold max", 1);
+    assert_int_equal(zeroipc_stream_result_type(mx, spec, sizeof spec), ZEROIPC_OK);
+    assert_string_equal(spec, "i32");
+    zeroipc_future_t *f = keepf(zeroipc_future_open(m, "tot", 8));
+    assert_non_null(f);
+    int32_t v = 7;
+    assert_int_equal(zeroipc_stream_emit(src, &v), ZEROIPC_OK);
+    int64_t set = 5, got = 0;
+    assert_int_equal(zeroipc_future_set(f, &set), ZEROIPC_OK);
+    size_t consumed = 99;
+    assert_int_equal(zeroipc_stream_pump(d, &consumed), ZEROIPC_ERROR_CLOSED);
+    assert_int_equal(consumed, 0);
+    assert_int_equal(zeroipc_future_try_get(f, &got), ZEROIPC_OK);
+    assert_int_equal(got, 5);
+    assert_int_equal(zeroipc_stream_closed(d), 1);
+    /* The element the fold did not take is still the source's. */
+    assert_int_equal(zeroipc_stream_size(src), 1);
+}
+
 static void test_types(void **state)
 {
     (void)state;
@@ -900,6 +932,7 @@ int main(void)
         S_TEST(test_pump_i32),
         S_TEST(test_pump_flow),
         S_TEST(test_fold),
+        S_TEST(test_fold_resolved_elsewhere),
         S_TEST(test_types),
         S_TEST(test_claim_and_refs),
         S_TEST(test_pump_wait),
