@@ -1020,17 +1020,18 @@ static int set_kind(const struct zfs_node *n, const char *value, size_t size)
     return err;
 }
 
-/* Attributes a view lets one set (a channel's `closed`). */
-static int set_view_xattr(const struct zfs_node *n, const char *attr, const char *value,
-                          size_t size)
+/* Attributes a view lets one set (a channel's `closed`), of the
+ * structure `name` of segment `segname`. */
+static int set_view_xattr(const char *segname, const char *name, const char *attr,
+                          const char *value, size_t size)
 {
     struct stat shm;
     int err;
-    struct zfs_seg *seg = zfs_seg_get(n->seg, &shm, &err);
+    struct zfs_seg *seg = zfs_seg_get(segname, &shm, &err);
     if (seg == NULL)
         return err;
     zeroipc_info_t info;
-    err = find_struct(zfs_seg_mem(seg), n->name, &info);
+    err = find_struct(zfs_seg_mem(seg), name, &info);
     const struct zfs_view *view = err == 0 ? zfs_view_for(info.kind) : NULL;
     if (err == 0)
         err = view != NULL && view->xattr_set != NULL
@@ -1055,21 +1056,8 @@ static int close_by_name(const struct zfs_node *n, const char *value, size_t siz
         return EINVAL;
     memcpy(name, value, size);
     name[size] = '\0';
-    struct stat shm;
-    int err;
-    struct zfs_seg *seg = zfs_seg_get(n->seg, &shm, &err);
-    if (seg == NULL)
-        return err;
-    zeroipc_info_t info;
-    err = find_struct(zfs_seg_mem(seg), name, &info);
-    const struct zfs_view *view = err == 0 ? zfs_view_for(info.kind) : NULL;
-    if (err == 0)
-        err = view != NULL && view->xattr_set != NULL &&
-                      (info.kind == ZEROIPC_KIND_STREAM || info.kind == ZEROIPC_KIND_CHANNEL)
-                  ? view->xattr_set(zfs_seg_mem(seg), &info, "closed", "1", 1)
-                  : EINVAL; /* nothing there to close */
-    zfs_seg_put(seg);
-    return err;
+    int err = set_view_xattr(n->seg, name, "closed", "1", 1);
+    return err == EPERM ? EINVAL : err; /* nothing there to close */
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
@@ -1090,7 +1078,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
     else if (n->type == ZFS_STRUCT && strcmp(attr, "kind") == 0)
         err = set_kind(n, value, size);
     else if (n->type == ZFS_STRUCT)
-        err = set_view_xattr(n, attr, value, size);
+        err = set_view_xattr(n->seg, n->name, attr, value, size);
     else
         err = EPERM;
     fuse_reply_err(req, err);

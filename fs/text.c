@@ -33,8 +33,8 @@ ssize_t zfs_text_read(struct zfs_file *f, char *buf, size_t size, off_t off,
     return (ssize_t)n;
 }
 
-ssize_t zfs_numbers_write(struct zfs_file *f, const char *buf, size_t size, bool final,
-                          int (*apply)(struct zfs_file *f, const int32_t *values, size_t n))
+ssize_t zfs_values_write(struct zfs_file *f, const char *buf, size_t size, bool final,
+                         int (*apply)(struct zfs_file *f, const void *values, size_t n))
 {
     void *elems;
     size_t *ends, n;
@@ -44,11 +44,18 @@ ssize_t zfs_numbers_write(struct zfs_file *f, const char *buf, size_t size, bool
     rc = n > 0 ? apply(f, elems, n) : 0;
     if (rc == 0 && !final)
         rc = zfs_elem_keep_tail(f, buf, size, n, ends);
-    else if (rc == 0)
+    else if (final)
         zfs_elem_drop_partial(f);
     free(elems);
     free(ends);
     return rc != 0 ? rc : (ssize_t)size;
+}
+
+int zfs_values_flush(struct zfs_file *f,
+                     int (*apply)(struct zfs_file *f, const void *values, size_t n))
+{
+    ssize_t r = zfs_values_write(f, NULL, 0, true, apply);
+    return r < 0 ? (int)r : 0;
 }
 
 ssize_t zfs_write_refused(struct zfs_file *f, const char *buf, size_t size, off_t off)

@@ -136,14 +136,17 @@ int zfs_flush_nothing(struct zfs_file *f);
 unsigned zfs_ready_read(struct zfs_file *f);
 
 /*
- * Writes to files of numbers (file_type): parses the whole write (and at
- * close, `final` with buf NULL, the incomplete rest) before anything
- * changes, then hands the values to apply, which changes the structure
- * or returns -errno having changed nothing.  Returns size, or -errno
- * (-EINVAL for a value that does not parse).
+ * Writes of whole values (a semaphore's numbers, a future's value): parses
+ * the whole write (and at close, zfs_values_flush, the incomplete rest)
+ * before anything changes, then hands the n values (f->info.elem_size
+ * bytes each) to apply, which changes the structure or returns -errno
+ * having changed nothing.  Returns size, or -errno (-EINVAL for a value
+ * that does not parse).
  */
-ssize_t zfs_numbers_write(struct zfs_file *f, const char *buf, size_t size, bool final,
-                          int (*apply)(struct zfs_file *f, const int32_t *values, size_t n));
+ssize_t zfs_values_write(struct zfs_file *f, const char *buf, size_t size, bool final,
+                         int (*apply)(struct zfs_file *f, const void *values, size_t n));
+int zfs_values_flush(struct zfs_file *f,
+                     int (*apply)(struct zfs_file *f, const void *values, size_t n));
 
 /* A decimal integer word in [min, max] (SEG/.create arguments). */
 bool zfs_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);

@@ -64,8 +64,9 @@ static ssize_t read_event(struct zfs_file *f, char *buf, size_t size, off_t off)
     return zfs_text_read(f, buf, size, off, wait_set);
 }
 
-static int apply(struct zfs_file *f, const int32_t *v, size_t n)
+static int apply(struct zfs_file *f, const void *values, size_t n)
 {
+    const int32_t *v = values;
     for (size_t i = 0; i < n; i++) {
         if (v[i] != 0 && v[i] != 1)
             return -EINVAL;
@@ -81,13 +82,12 @@ static int apply(struct zfs_file *f, const int32_t *v, size_t n)
 static ssize_t write_event(struct zfs_file *f, const char *buf, size_t size, off_t off)
 {
     (void)off;
-    return zfs_numbers_write(f, buf, size, false, apply);
+    return zfs_values_write(f, buf, size, false, apply);
 }
 
 static int flush_event(struct zfs_file *f)
 {
-    ssize_t r = zfs_numbers_write(f, NULL, 0, true, apply);
-    return r < 0 ? (int)r : 0;
+    return zfs_values_flush(f, apply);
 }
 
 static unsigned ready_event(struct zfs_file *f)

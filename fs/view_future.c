@@ -118,28 +118,14 @@ static ssize_t read_future(struct zfs_file *f, char *buf, size_t size, off_t off
     return zfs_text_read(f, buf, size, off, get_value);
 }
 
-static ssize_t set_value(struct zfs_file *f, const char *buf, size_t size, bool final)
+/* One value, once: two in a write cannot both be set. */
+static int set_value(struct zfs_file *f, const void *values, size_t n)
 {
     struct future_file *ff = f->view_state;
-    void *elems;
-    size_t *ends, n;
-    int rc = zfs_elem_parse(f, buf, size, final, &elems, &ends, &n);
-    if (rc != 0)
-        return rc;
-    /* One value, once: two in a write cannot both be set. */
-    if (n > 1) {
-        rc = -EINVAL;
-    } else if (n == 1) {
-        int err = zeroipc_future_set(ff->fut, elems);
-        rc = err == ZEROIPC_OK ? 0 : -zfs_errno(err);
-    }
-    if (rc == 0 && !final)
-        rc = zfs_elem_keep_tail(f, buf, size, n, ends);
-    else if (final)
-        zfs_elem_drop_partial(f);
-    free(elems);
-    free(ends);
-    return rc != 0 ? rc : (ssize_t)size;
+    if (n > 1)
+        return -EINVAL;
+    int err = zeroipc_future_set(ff->fut, values);
+    return err == ZEROIPC_OK ? 0 : -zfs_errno(err);
 }
 
 static ssize_t write_future(struct zfs_file *f, const char *buf, size_t size, off_t off)
@@ -149,13 +135,12 @@ static ssize_t write_future(struct zfs_file *f, const char *buf, size_t size, of
     /* A fold's result is the fold's to set. */
     if (ff->fold != NULL)
         return -EPERM;
-    return set_value(f, buf, size, false);
+    return zfs_values_write(f, buf, size, false, set_value);
 }
 
 static int flush_future(struct zfs_file *f)
 {
-    ssize_t r = f->partial_len > 0 ? set_value(f, NULL, 0, true) : 0;
-    return r < 0 ? (int)r : 0;
+    return zfs_values_flush(f, set_value);
 }
 
 static unsigned ready_future(struct zfs_file *f)

@@ -51,8 +51,9 @@ static ssize_t read_latch(struct zfs_file *f, char *buf, size_t size, off_t off)
     return zfs_text_read(f, buf, size, off, wait_zero);
 }
 
-static int count_down(struct zfs_file *f, const int32_t *v, size_t n)
+static int count_down(struct zfs_file *f, const void *values, size_t n)
 {
+    const int32_t *v = values;
     int64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         if (v[i] < 0)
@@ -67,13 +68,12 @@ static int count_down(struct zfs_file *f, const int32_t *v, size_t n)
 static ssize_t write_latch(struct zfs_file *f, const char *buf, size_t size, off_t off)
 {
     (void)off;
-    return zfs_numbers_write(f, buf, size, false, count_down);
+    return zfs_values_write(f, buf, size, false, count_down);
 }
 
 static int flush_latch(struct zfs_file *f)
 {
-    ssize_t r = zfs_numbers_write(f, NULL, 0, true, count_down);
-    return r < 0 ? (int)r : 0;
+    return zfs_values_flush(f, count_down);
 }
 
 static unsigned ready_latch(struct zfs_file *f)

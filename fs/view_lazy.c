@@ -183,39 +183,25 @@ static ssize_t read_lazy(struct zfs_file *f, char *buf, size_t size, off_t off)
     return zfs_text_read(f, buf, size, off, get_value);
 }
 
-static ssize_t supply(struct zfs_file *f, const char *buf, size_t size, bool final)
+/* One value, once (EXTERNAL only: EPERM for the others). */
+static int supply(struct zfs_file *f, const void *values, size_t n)
 {
     struct lazy_file *lf = f->view_state;
-    void *elems;
-    size_t *ends, n;
-    int rc = zfs_elem_parse(f, buf, size, final, &elems, &ends, &n);
-    if (rc != 0)
-        return rc;
-    if (n > 1) {
-        rc = -EINVAL; /* one value, once */
-    } else if (n == 1) {
-        int err = zeroipc_lazy_supply(lf->lz, elems);
-        rc = err == ZEROIPC_OK ? 0 : err == ZEROIPC_ERROR_WRONG_KIND ? -EPERM : -zfs_errno(err);
-    }
-    if (rc == 0 && !final)
-        rc = zfs_elem_keep_tail(f, buf, size, n, ends);
-    else if (final)
-        zfs_elem_drop_partial(f);
-    free(elems);
-    free(ends);
-    return rc != 0 ? rc : (ssize_t)size;
+    if (n > 1)
+        return -EINVAL;
+    int err = zeroipc_lazy_supply(lf->lz, values);
+    return err == ZEROIPC_OK ? 0 : err == ZEROIPC_ERROR_WRONG_KIND ? -EPERM : -zfs_errno(err);
 }
 
 static ssize_t write_lazy(struct zfs_file *f, const char *buf, size_t size, off_t off)
 {
     (void)off;
-    return supply(f, buf, size, false);
+    return zfs_values_write(f, buf, size, false, supply);
 }
 
 static int flush_lazy(struct zfs_file *f)
 {
-    ssize_t r = f->partial_len > 0 ? supply(f, NULL, 0, true) : 0;
-    return r < 0 ? (int)r : 0;
+    return zfs_values_flush(f, supply);
 }
 
 static unsigned ready_lazy(struct zfs_file *f)

@@ -79,8 +79,9 @@ static ssize_t read_sem(struct zfs_file *f, char *buf, size_t size, off_t off)
     return zfs_text_read(f, buf, size, off, acquire);
 }
 
-static int release(struct zfs_file *f, const int32_t *v, size_t n)
+static int release(struct zfs_file *f, const void *values, size_t n)
 {
+    const int32_t *v = values;
     int64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         if (v[i] < 1)
@@ -99,13 +100,12 @@ static int release(struct zfs_file *f, const int32_t *v, size_t n)
 static ssize_t write_sem(struct zfs_file *f, const char *buf, size_t size, off_t off)
 {
     (void)off;
-    return zfs_numbers_write(f, buf, size, false, release);
+    return zfs_values_write(f, buf, size, false, release);
 }
 
 static int flush_sem(struct zfs_file *f)
 {
-    ssize_t r = zfs_numbers_write(f, NULL, 0, true, release);
-    return r < 0 ? (int)r : 0;
+    return zfs_values_flush(f, release);
 }
 
 static unsigned ready_sem(struct zfs_file *f)
