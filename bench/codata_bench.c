@@ -91,10 +91,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,9 +100,10 @@
 #include "zeroipc_memory.h"
 #include "zeroipc_queue.h"
 
+#include "bench_proc.h"
 #include "machine.h"
 
-#define MAX_ROUNDS 99
+#define MAX_ROUNDS BENCH_MAX_ROUNDS
 #define MAX_SIDE 8                  /* senders, and receivers, at most */
 #define MAX_WORKERS (2 * MAX_SIDE)
 #define MAX_FUTURES 100000u         /* per latency run: 28 MB of futures */
@@ -119,7 +116,6 @@
 #define BACKOFF_MAX_US 1000
 #define SENDER_SHIFT 40             /* message = (sender + 1) << 40 | n */
 #define END_MARKER 0                /* never a message, see T_QUEUE */
-#define NS_PER_S 1000000000LL
 
 /* ---- configuration ---------------------------------------------------- */
 
@@ -148,83 +144,11 @@ static struct {
 
 /* ---- names and cleanup ------------------------------------------------- */
 
-static char shm_name[64];
-static pid_t parent_pid;
-static volatile pid_t child_pids[MAX_WORKERS];
-static volatile sig_atomic_t timed_out;
+/* The segment's name and its cleanup, the children and their deadline:
+ * bench_proc.c. */
 static int usable_cpus;
 
-static void kill_children(void)
-{
-    for (int i = 0; i < MAX_WORKERS; i++)
-        if (child_pids[i] > 0)
-            kill(child_pids[i], SIGKILL);
-}
-
-static void at_exit_cleanup(void)
-{
-    if (getpid() == parent_pid)
-        zeroipc_memory_unlink(shm_name);
-}
-
-/* shm_unlink(2) is async-signal-safe; zeroipc_memory_unlink is not
- * promised to be. */
-static void on_fatal_signal(int sig)
-{
-    kill_children();
-    shm_unlink(shm_name);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* Kills rather than flags: waitpid() then returns by itself, and no
- * window remains in which the alarm could be missed. */
-static void on_alarm(int sig)
-{
-    (void)sig;
-    timed_out = 1;
-    kill_children();
-}
-
-static void install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_fatal_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = on_alarm;
-    sigaction(SIGALRM, &sa, NULL);
-    /* A reader that died must not kill a pipe writer silently: the
-     * writer sees EPIPE and reports it. */
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-}
-
 /* ---- small helpers ------------------------------------------------------- */
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-static int64_t cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-static void sleep_ns(int64_t ns)
-{
-    struct timespec d = {(time_t)(ns / NS_PER_S), (long)(ns % NS_PER_S)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &d, &d) == EINTR)
-        ;
-}
 
 /* splitmix64's finalizer: summing mixed values, unlike plain ones, makes
  * a lost message and a duplicated one unlikely to cancel out; also the
@@ -326,8 +250,7 @@ static uint64_t messages_of(const struct bench_case *bc)
 static struct shared_state {
     /* future cases */
     _Atomic uint32_t armed;     /* rounds the waiter has started waiting */
-    int64_t wait_wall_ns, wait_cpu_ns, woke_ns;
-    long sleeps;                /* voluntary context switches */
+    struct bench_idle_sample idle;
     int waiter_done;
     /* throughput cases */
     _Atomic int senders_done;
@@ -416,7 +339,7 @@ static int attach(struct worker *w)
         close_fd(w->sender ? &ack_pipe[1] : &ack_pipe[0]);
         return 0;
     }
-    w->mem = zeroipc_memory_open(shm_name);
+    w->mem = zeroipc_memory_open(bench_shm_name);
     if (w->mem == NULL) {
         child_error(w, "zeroipc_memory_open",
                     zeroipc_error_string(zeroipc_last_error()));
@@ -490,15 +413,14 @@ static int wait_future(struct worker *w, uint32_t i, int64_t *v)
 static int run_waiter(struct worker *w)
 {
     uint32_t n = futures_of(w->bc);
-    struct rusage r0, r1;
-    getrusage(RUSAGE_SELF, &r0);
-    int64_t c0 = cpu_ns(), t0 = now_ns();
+    struct bench_idle_mark mark;
+    bench_idle_begin(&mark);
     for (uint32_t i = 0; i < n; i++) {
         int64_t v = 0;
         /* Release: nothing to publish, but the setter acts on it. */
         atomic_store_explicit(&shared->armed, i + 1, memory_order_release);
         int rc = wait_future(w, i, &v);
-        WOKE_NS(i) = now_ns();
+        WOKE_NS(i) = bench_now_ns();
         if (rc != 0 || v != future_value(i)) {
             char msg[96];
             snprintf(msg, sizeof msg, "round %" PRIu32 ": %s", i,
@@ -507,12 +429,7 @@ static int run_waiter(struct worker *w)
             return -1;
         }
     }
-    int64_t t1 = now_ns(), c1 = cpu_ns();
-    getrusage(RUSAGE_SELF, &r1);
-    shared->wait_wall_ns = t1 - t0;
-    shared->wait_cpu_ns = c1 - c0;
-    shared->sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
-    shared->woke_ns = t1;
+    bench_idle_end(&mark, &shared->idle);
     shared->waiter_done = 1;
     return 0;
 }
@@ -534,13 +451,13 @@ static int run_setter(struct worker *w)
          * CPU the waiter needs this CPU to get there.  Rarely taken, as
          * the waiter re-arms while we sleep the delay of the round. */
         while (!waiter_waits(w, i))
-            sleep_ns(20000);
+            bench_sleep_ns(20000);
         int64_t delay = w->bc->kind == IDLE
                             ? (int64_t)cfg.wait_ms * 1000000
                             : (DELAY_MIN_US + (int64_t)(mix(i) % DELAY_SPAN_US)) * 1000;
-        sleep_ns(delay);
+        bench_sleep_ns(delay);
         int64_t v = future_value(i);
-        SET_NS(i) = now_ns();
+        SET_NS(i) = bench_now_ns();
         int rc = zeroipc_future_set(w->fut[i], &v);
         if (rc != ZEROIPC_OK) {
             child_error(w, "zeroipc_future_set", zeroipc_error_string(rc));
@@ -551,21 +468,6 @@ static int run_setter(struct worker *w)
 }
 
 /* ---- channels and pipes --------------------------------------------------- */
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t k = write(fd, p, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
 
 /* 1: got len bytes, 0: end of file before any, -1: error or torn. */
 static int read_all(int fd, void *buf, size_t len)
@@ -599,10 +501,10 @@ static int send_one(struct worker *w, int64_t v)
     case T_QUEUE:
         return zeroipc_queue_push_wait(w->q, &v) == ZEROIPC_OK ? 0 : -1;
     case T_PIPE:
-        return write_all(w->fd, &v, sizeof v);
+        return bench_write_all(w->fd, &v, sizeof v);
     case T_PIPE_ACK: {
         char ack;
-        if (write_all(w->fd, &v, sizeof v) != 0)
+        if (bench_write_all(w->fd, &v, sizeof v) != 0)
             return -1;
         return read_all(w->ack_fd, &ack, 1) == 1 ? 0 : -1;
     }
@@ -630,7 +532,7 @@ static int recv_one(struct worker *w, int64_t *v)
         return read_all(w->fd, v, sizeof *v);
     case T_PIPE_ACK:
         rc = read_all(w->fd, v, sizeof *v);
-        if (rc == 1 && write_all(w->ack_fd, "a", 1) != 0)
+        if (rc == 1 && bench_write_all(w->ack_fd, "a", 1) != 0)
             return -1;
         return rc;
     }
@@ -705,7 +607,7 @@ static int run_receiver(struct worker *w)
         count++;
         sum += mix(u);
     }
-    shared->end_ns[w->side_index] = now_ns();
+    shared->end_ns[w->side_index] = bench_now_ns();
     if (rc != 0) {
         child_error(w, "receive failed", zeroipc_error_string(zeroipc_last_error()));
         return -1;
@@ -717,44 +619,11 @@ static int run_receiver(struct worker *w)
 
 /* ---- the children ------------------------------------------------------- */
 
-/* Pins the caller to the nth CPU it may use (modulo their number): 0 or
- * -1.  A pin that does not hold would measure something else, so it
- * fails the run. */
-static int pin_to(int nth)
+/* Worker `index` of the run; arg is its case.  Ends in _exit. */
+static void child_main(int index, int ready_fd, int go_fd, void *arg)
 {
-    cpu_set_t set, one;
-    if (sched_getaffinity(0, sizeof set, &set) != 0)
-        return -1;
-    nth %= CPU_COUNT(&set);
-    CPU_ZERO(&one);
-    for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++)
-        if (CPU_ISSET(cpu, &set) && seen++ == nth) {
-            CPU_SET(cpu, &one);
-            return sched_setaffinity(0, sizeof one, &one);
-        }
-    return -1;
-}
-
-/* A child's death signal.  A parent killed by SIGKILL unlinks nothing,
- * so its children do, before they go. */
-static void on_parent_death(int sig)
-{
-    (void)sig;
-    shm_unlink(shm_name);
-    _exit(1);
-}
-
-static _Noreturn void child_main(const struct bench_case *bc, int index,
-                                 int ready_fd, int go_fd)
-{
-    /* Die with the parent; a parent that died before the prctl is seen
-     * by its pid changing. */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGTERM, on_parent_death);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent_pid)
-        on_parent_death(SIGTERM);
+    const struct bench_case *bc = arg;
+    bench_child_init();
     struct worker w = {.bc = bc, .index = index, .fd = -1, .ack_fd = -1};
     int cpu;
     if (bc->kind == THROUGHPUT) {
@@ -765,23 +634,16 @@ static _Noreturn void child_main(const struct bench_case *bc, int index,
         /* Worker 0 waits, worker 1 sets. */
         cpu = bc->where == TWO_CPUS ? index : 0;
     }
-    if (pin_to(cpu) != 0) {
+    if (bench_pin_to(cpu) != 0) {
         child_error(&w, "sched_setaffinity", strerror(errno));
         _exit(1);
     }
     if (attach(&w) != 0)
         _exit(1);
-    char c = 'r';
-    if (write(ready_fd, &c, 1) != 1)
-        _exit(1);
-    close(ready_fd);
-    /* The parent starts everyone at once by closing the write end. */
-    while (read(go_fd, &c, 1) < 0 && errno == EINTR)
-        ;
-    close(go_fd);
+    bench_child_ready(ready_fd, go_fd);
     int rc;
     if (bc->kind == THROUGHPUT) {
-        shared->start_ns[index] = now_ns();
+        shared->start_ns[index] = bench_now_ns();
         rc = w.sender ? run_sender(&w) : run_receiver(&w);
     } else {
         rc = index == 0 ? run_waiter(&w) : run_setter(&w);
@@ -814,7 +676,7 @@ static int setup(struct fixture *fx, const struct bench_case *bc)
     }
     uint32_t n = bc->kind == THROUGHPUT ? 0 : futures_of(bc);
     size_t size = 65536 + (size_t)n * (ZEROIPC_FUTURE_SIZE(sizeof(int64_t)) + 48);
-    fx->mem = zeroipc_memory_create(shm_name, size, n + 4);
+    fx->mem = zeroipc_memory_create(bench_shm_name, size, n + 4);
     if (fx->mem == NULL)
         goto fail;
     if (bc->kind == THROUGHPUT) {
@@ -838,7 +700,7 @@ static int setup(struct fixture *fx, const struct bench_case *bc)
     }
     return 0;
 fail:
-    fprintf(stderr, "setup of %s: %s\n", shm_name,
+    fprintf(stderr, "setup of %s: %s\n", bench_shm_name,
             zeroipc_error_string(zeroipc_last_error()));
     return -1;
 }
@@ -851,7 +713,7 @@ static void teardown(struct fixture *fx)
     zeroipc_channel_close(fx->ch);
     if (fx->mem) {
         zeroipc_memory_close(fx->mem);
-        zeroipc_memory_unlink(shm_name);
+        zeroipc_memory_unlink(bench_shm_name);
     }
     for (int i = 0; i < 2; i++) {
         close_fd(&data_pipe[i]);
@@ -902,86 +764,34 @@ static const char *verify(const struct fixture *fx, const struct bench_case *bc)
 static bool run_case(const struct bench_case *bc)
 {
     struct fixture fx;
-    int ready[2] = {-1, -1}, go[2] = {-1, -1};
-    int nworkers = workers_of(bc);
+    struct bench_run run = BENCH_RUN_INIT;
     bool ok = false;
-    int nready = 0, failed = 0, started = 0;
     char name[128];
     case_name(bc, name, sizeof name);
 
     /* Only the header: the times are written round by round. */
     memset(shared, 0, sizeof *shared);
-    timed_out = 0;
-    if (setup(&fx, bc) != 0)
+    if (setup(&fx, bc) != 0 || bench_run_pipes(&run) != 0)
         goto out;
-    if (pipe(ready) != 0 || pipe(go) != 0) {
-        perror("pipe");
-        goto out;
-    }
-    /* Unflushed stdio would be written again by every child. */
-    fflush(NULL);
-    for (int i = 0; i < nworkers; i++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("fork");
-            break;
-        }
-        if (pid == 0) {
-            close(ready[0]);
-            close(go[1]);
-            child_main(bc, i, ready[1], go[0]);
-        }
-        child_pids[i] = pid;
-        started++;
-    }
-    close_fd(&ready[1]);
-    close_fd(&go[0]);
+    bench_run_fork(&run, workers_of(bc), child_main, (void *)bc);
     /* The children hold the pipe ends they need; ours would keep a
      * reader from ever seeing end of file. */
     for (int i = 0; i < 2; i++) {
         close_fd(&data_pipe[i]);
         close_fd(&ack_pipe[i]);
     }
-
-    /* End of file before all reported means one died; the others are
-     * killed below. */
-    while (started == nworkers && nready < nworkers) {
-        char buf[MAX_WORKERS];
-        ssize_t n = read(ready[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        nready += (int)n;
-    }
-    alarm(cfg.timeout_s);
-    if (nready == nworkers)
-        close_fd(&go[1]);
-    else
-        kill_children();
-    for (int i = 0; i < started; i++) {
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(child_pids[i], &status, 0)) < 0 && errno == EINTR)
-            ;
-        if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            failed++;
-        child_pids[i] = 0;
-    }
-    alarm(0);
-    if (timed_out) {
+    bool started = bench_run_start(&run, cfg.timeout_s);
+    int failed = bench_run_reap(&run, NULL);
+    if (bench_timed_out) {
         fprintf(stderr, "  [%s] timed out after %u s\n", name, cfg.timeout_s);
-    } else if (failed == 0 && nready == nworkers) {
+    } else if (failed == 0 && started) {
         const char *why = verify(&fx, bc);
         if (why)
             fprintf(stderr, "  [%s] %s\n", name, why);
         ok = why == NULL;
     }
 out:
-    for (int i = 0; i < 2; i++) {
-        close_fd(&ready[i]);
-        close_fd(&go[i]);
-    }
+    bench_run_close(&run);
     teardown(&fx);
     return ok;
 }
@@ -1010,20 +820,6 @@ static void usage(FILE *out, const char *prog)
         cfg.wait_ms, cfg.timeout_s);
 }
 
-static unsigned long parse_num(const char *s, char opt, unsigned long lo,
-                               unsigned long hi)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr, "-%c: expected a number from %lu to %lu, got '%s'\n",
-                opt, lo, hi, s);
-        exit(2);
-    }
-    return v;
-}
-
 static double parse_scale(const char *s)
 {
     char *end;
@@ -1049,9 +845,9 @@ static void parse_args(int argc, char **argv)
     while ((opt = getopt(argc, argv, "n:r:w:t:o:h")) != -1) {
         switch (opt) {
         case 'n': cfg.scale = parse_scale(optarg); break;
-        case 'r': cfg.rounds = (int)parse_num(optarg, 'r', 1, MAX_ROUNDS); break;
-        case 'w': cfg.wait_ms = (unsigned)parse_num(optarg, 'w', 1, 60000); break;
-        case 't': cfg.timeout_s = (unsigned)parse_num(optarg, 't', 1, 86400); break;
+        case 'r': cfg.rounds = (int)bench_parse_num(optarg, 'r', 1, MAX_ROUNDS); break;
+        case 'w': cfg.wait_ms = (unsigned)bench_parse_num(optarg, 'w', 1, 60000); break;
+        case 't': cfg.timeout_s = (unsigned)bench_parse_num(optarg, 't', 1, 86400); break;
         case 'o': cfg.only = optarg; break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); exit(2);
@@ -1076,51 +872,10 @@ struct summary {
     size_t nlat;
     double round_median_us[MAX_ROUNDS];
     double median_us, p99_us;
-    /* idle */
-    double wall_s[MAX_ROUNDS], cpu_ms[MAX_ROUNDS], late_us[MAX_ROUNDS];
-    double sleeps[MAX_ROUNDS];
+    struct bench_idle_rounds idle;
     /* throughput, messages/s */
     double rate[MAX_ROUNDS];
 };
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest rank on sorted values: the smallest value with at least a
- * share q of them at or below it. */
-static size_t rank(size_t n, double q)
-{
-    size_t k = (size_t)(q * (double)n + 0.999999);
-    return k == 0 ? 0 : (k > n ? n - 1 : k - 1);
-}
-
-static double median_of(const double *v, int n)
-{
-    double s[MAX_ROUNDS];
-    memcpy(s, v, sizeof s[0] * (size_t)n);
-    qsort(s, (size_t)n, sizeof s[0], cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static void range_of(const double *v, int n, double *lo, double *hi)
-{
-    *lo = *hi = v[0];
-    for (int i = 1; i < n; i++) {
-        if (v[i] < *lo)
-            *lo = v[i];
-        if (v[i] > *hi)
-            *hi = v[i];
-    }
-}
 
 static void collect(struct summary *sm, const struct bench_case *bc)
 {
@@ -1131,13 +886,11 @@ static void collect(struct summary *sm, const struct bench_case *bc)
         for (uint32_t i = 0; i < n; i++)
             mine[i] = WOKE_NS(i) - SET_NS(i);
         sm->nlat += n;
-        qsort(mine, n, sizeof mine[0], cmp_i64);
-        sm->round_median_us[r] = (double)mine[rank(n, 0.5)] / 1e3;
+        bench_sort_i64(mine, n);
+        sm->round_median_us[r] = (double)mine[bench_rank(n, 0.5)] / 1e3;
     } else if (bc->kind == IDLE) {
-        sm->wall_s[r] = (double)shared->wait_wall_ns / 1e9;
-        sm->cpu_ms[r] = (double)shared->wait_cpu_ns / 1e6;
-        sm->late_us[r] = (double)(WOKE_NS(0) - SET_NS(0)) / 1e3;
-        sm->sleeps[r] = (double)shared->sleeps;
+        bench_idle_record(&sm->idle, r, &shared->idle,
+                          (double)(WOKE_NS(0) - SET_NS(0)) / 1e3);
     } else {
         int64_t start = shared->start_ns[0], end = shared->end_ns[0];
         for (int i = 1; i < workers_of(bc); i++)
@@ -1154,9 +907,8 @@ static void summarize(struct summary *sm)
 {
     if (!sm->ok || sm->nlat == 0)
         return;
-    qsort(sm->lat, sm->nlat, sizeof sm->lat[0], cmp_i64);
-    sm->median_us = (double)sm->lat[rank(sm->nlat, 0.5)] / 1e3;
-    sm->p99_us = (double)sm->lat[rank(sm->nlat, 0.99)] / 1e3;
+    bench_latency_quantiles(sm->lat, sm->nlat, 1e3, &sm->median_us,
+                            &sm->p99_us);
 }
 
 /* ---- printing --------------------------------------------------------------- */
@@ -1194,7 +946,7 @@ static int print_latency(const struct bench_case *cases,
         }
         char range[32], r50[16] = "-", r99[16] = "-";
         double lo, hi;
-        range_of(s->round_median_us, s->runs, &lo, &hi);
+        bench_range(s->round_median_us, s->runs, &lo, &hi);
         snprintf(range, sizeof range, "%.1f-%.1f", lo, hi);
         if (base) {
             snprintf(r50, sizeof r50, "%.2fx", base->median_us / s->median_us);
@@ -1204,14 +956,6 @@ static int print_latency(const struct bench_case *cases,
                s->median_us, range, s->p99_us, r50, r99);
     }
     return failures;
-}
-
-static double idle_share(const struct summary *s)
-{
-    double share[MAX_ROUNDS];
-    for (int r = 0; r < s->runs; r++)
-        share[r] = 100.0 * s->cpu_ms[r] / (s->wall_s[r] * 1e3);
-    return median_of(share, s->runs);
 }
 
 static int print_idle(const struct bench_case *cases,
@@ -1225,8 +969,7 @@ static int print_idle(const struct bench_case *cases,
         return 0;
     printf("\nidle waiter: waits for one future that another process sets "
            "after %u ms (median of rounds)\n", cfg.wait_ms);
-    printf("%-30s %8s %8s %9s %8s %9s\n", "waiter", "waited s", "CPU ms",
-           "% of core", "sleeps", "late us");
+    bench_print_idle_head(30);
     for (size_t i = 0; i < ncases; i++) {
         const struct summary *s = &sums[i];
         if (cases[i].kind != IDLE)
@@ -1236,10 +979,7 @@ static int print_idle(const struct bench_case *cases,
             failures++;
             continue;
         }
-        printf("%-30s %8.3f %8.2f %8.2f%% %8.0f %9.1f\n",
-               waiter_label[cases[i].waiter], median_of(s->wall_s, s->runs),
-               median_of(s->cpu_ms, s->runs), idle_share(s),
-               median_of(s->sleeps, s->runs), median_of(s->late_us, s->runs));
+        bench_print_idle_row(30, waiter_label[cases[i].waiter], &s->idle, s->runs);
     }
     printf("(sleeps: voluntary context switches while waiting; late: from "
            "just before the set to the waiter's return)\n");
@@ -1278,12 +1018,12 @@ static int print_throughput(const struct bench_case *cases,
             failures++;
             continue;
         }
-        double lo, hi, m = median_of(s->rate, s->runs);
+        double lo, hi, m = bench_median(s->rate, s->runs);
         char range[32], ratio[16] = "-";
-        range_of(s->rate, s->runs, &lo, &hi);
+        bench_range(s->rate, s->runs, &lo, &hi);
         snprintf(range, sizeof range, "%.2f-%.2f", lo / 1e6, hi / 1e6);
         if (base)
-            snprintf(ratio, sizeof ratio, "%.2fx", median_of(base->rate, base->runs) / m);
+            snprintf(ratio, sizeof ratio, "%.2fx", bench_median(base->rate, base->runs) / m);
         printf("%-16s %-27s %10" PRIu64 " %9.3f %13s %9s\n", g,
                transport_label[cases[i].transport], messages_of(&cases[i]),
                m / 1e6, range, ratio);
@@ -1297,10 +1037,10 @@ int main(int argc, char **argv)
 {
     parse_args(argc, argv);
 
-    parent_pid = getpid();
-    snprintf(shm_name, sizeof shm_name, "/zeroipc-codata-bench-%d", (int)parent_pid);
-    atexit(at_exit_cleanup);
-    install_handlers();
+    bench_proc_init("/zeroipc-codata-bench", NULL);
+    /* A reader that died must not kill a pipe writer silently: the
+     * writer sees EPIPE and reports it. */
+    signal(SIGPIPE, SIG_IGN);
     usable_cpus = bench_usable_cpus();
 
     size_t shared_size = sizeof *shared + sizeof shared->times[0] * 2 * MAX_FUTURES;
@@ -1366,23 +1106,10 @@ int main(int argc, char **argv)
         ncases++;
     }
 
-    char model[256];
-    struct utsname un;
-    bench_cpu_model(model, sizeof model);
-    if (uname(&un) != 0)
-        memset(&un, 0, sizeof un);
     printf("zeroipc codata benchmark: future set-to-wake latency, idle waiter "
            "CPU, channel throughput\n");
-    printf("machine   nproc %d, %s, %s %s %s\n", usable_cpus, model,
-           un.sysname, un.release, un.machine);
-#if defined(__clang__)
-    printf("compiler  clang %s\n", __clang_version__);
-#elif defined(__GNUC__)
-    printf("compiler  gcc %s\n", __VERSION__);
-#endif
-    printf("timers    timer slack %ld ns; zeroipc sleeps in slices of %d ms\n",
-           bench_read_proc_long("/proc/self/timerslack_ns", -1),
-           ZEROIPC_WAIT_SLICE_MS);
+    bench_print_machine(usable_cpus);
+    bench_print_timers(ZEROIPC_WAIT_SLICE_MS);
     if (usable_cpus < 2)
         printf("note      one usable CPU: the 2-CPU latency cases are skipped\n");
     bench_print_load("before");
@@ -1396,7 +1123,7 @@ int main(int argc, char **argv)
            "(> 1: zeroipc faster)\n");
     fflush(stdout);
 
-    int64_t start = now_ns();
+    int64_t start = bench_now_ns();
     for (int round = 0; round < cfg.rounds; round++) {
         fprintf(stderr, "round %d/%d ...\n", round + 1, cfg.rounds);
         for (size_t i = 0; i < ncases; i++) {
@@ -1422,7 +1149,7 @@ int main(int argc, char **argv)
     failures += print_throughput(cases, sums, ncases);
     printf("\n");
     bench_print_load("after ");
-    printf("total %.1f s; %s\n", (double)(now_ns() - start) / 1e9,
+    printf("total %.1f s; %s\n", (double)(bench_now_ns() - start) / 1e9,
            failures ? "SOME CASES FAILED" : "every run verified (every future "
            "woke with its value, every message arrived once and in order)");
     for (size_t i = 0; i < ncases; i++)

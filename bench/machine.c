@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 void bench_cpu_model(char *out, size_t len)
@@ -62,4 +63,27 @@ int bench_usable_cpus(void)
     if (sched_getaffinity(0, sizeof set, &set) == 0)
         return CPU_COUNT(&set);
     return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+void bench_print_machine(int nproc)
+{
+    char model[256];
+    struct utsname un;
+    bench_cpu_model(model, sizeof model);
+    if (uname(&un) != 0)
+        memset(&un, 0, sizeof un);
+    printf("machine   nproc %d, %s, %s %s %s\n", nproc, model, un.sysname,
+           un.release, un.machine);
+    /* The compiler of this library, which the build uses for all. */
+#if defined(__clang__)
+    printf("compiler  clang %s\n", __clang_version__);
+#elif defined(__GNUC__)
+    printf("compiler  gcc %s\n", __VERSION__);
+#endif
+}
+
+void bench_print_timers(int slice_ms)
+{
+    printf("timers    timer slack %ld ns; zeroipc sleeps in slices of %d ms\n",
+           bench_read_proc_long("/proc/self/timerslack_ns", -1), slice_ms);
 }

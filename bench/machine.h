@@ -13,5 +13,13 @@ long bench_read_proc_long(const char *path, long fallback);
 void bench_print_load(const char *when);
 /* What nproc(1) prints: the CPUs this process may run on. */
 int bench_usable_cpus(void);
+/* Prints the "machine" line (nproc, CPU model, kernel) and the "compiler"
+ * line that open every benchmark's report. */
+void bench_print_machine(int nproc);
+/* Prints the "timers" line: the timer slack, which is how long a sleep
+ * of 1 us really lasts, and how often zeroipc's sleepers look (slice_ms,
+ * ZEROIPC_WAIT_SLICE_MS; passed in, as this library does not include
+ * zeroipc's headers). */
+void bench_print_timers(int slice_ms);
 
 #endif

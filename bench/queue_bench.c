@@ -25,8 +25,9 @@
  * case that exceeds its timeout makes the run exit non-zero.
  *
  * Cleanup.  Shared-memory and message-queue names carry our pid and are
- * unlinked after each case, at exit, and on SIGINT/SIGTERM; children die
- * with the parent (PR_SET_PDEATHSIG), so a killed run leaves no process.
+ * unlinked after each case, at exit, and on SIGINT/SIGTERM/SIGHUP;
+ * children die with the parent (PR_SET_PDEATHSIG), unlinking the names
+ * first in case the parent could not, so a killed run leaves no process.
  */
 
 #include <errno.h>
@@ -43,22 +44,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "zeroipc_memory.h"
 #include "zeroipc_queue.h"
 
+#include "bench_proc.h"
 #include "machine.h"
 
 #define MAX_SIDE 64                   /* producers, and consumers, at most */
-#define MAX_PROCS (2 * MAX_SIDE)
 #define END_MARKER UINT64_MAX         /* never an element: those are 1..N */
 #define QUEUE_NAME "bench"
-#define MAX_ROUNDS 99
+
+_Static_assert(2 * MAX_SIDE <= BENCH_MAX_CHILDREN,
+               "bench_proc.c tracks every process of a run");
+#define MAX_ROUNDS BENCH_MAX_ROUNDS
 
 /* ---- configuration ---------------------------------------------------- */
 
@@ -89,73 +90,17 @@ static struct {
 
 /* ---- names and cleanup ------------------------------------------------- */
 
-static char shm_name[64];
+/* The segment's name and its cleanup, the children and their deadline:
+ * bench_proc.c; the message queue's name is ours. */
 static char mq_name[64];
-static pid_t parent_pid;
 
-/* Children of the running case, for the signal handlers to kill. */
-static volatile pid_t child_pids[MAX_PROCS];
-static volatile sig_atomic_t child_count;
-static volatile sig_atomic_t timed_out;
-
-static void kill_children(void)
+/* Async-signal-safe: a plain mq_unlink(2). */
+static void unlink_mq(void)
 {
-    for (sig_atomic_t i = 0; i < child_count; i++)
-        if (child_pids[i] > 0)
-            kill(child_pids[i], SIGKILL);
-}
-
-/* Async-signal-safe: both are a plain unlink(2)/mq_unlink(2). */
-static void unlink_names(void)
-{
-    shm_unlink(shm_name);
     mq_unlink(mq_name);
 }
 
-static void at_exit_cleanup(void)
-{
-    if (getpid() == parent_pid)
-        unlink_names();
-}
-
-static void on_fatal_signal(int sig)
-{
-    kill_children();
-    unlink_names();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* Kills the children rather than only setting a flag: waitpid() then
- * returns on its own, with no window in which the alarm could be missed. */
-static void on_alarm(int sig)
-{
-    (void)sig;
-    timed_out = 1;
-    kill_children();
-}
-
-static void install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_fatal_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = on_alarm;
-    sigaction(SIGALRM, &sa, NULL);
-}
-
 /* ---- small helpers ------------------------------------------------------- */
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* splitmix64's finalizer: summing mixed values, unlike plain values, makes
  * it vanishingly unlikely that a lost and a duplicated element cancel. */
@@ -187,21 +132,6 @@ static void backoff(unsigned *tries)
         cpu_relax();
     else
         sched_yield();
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-    const unsigned char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 /* ---- one case ------------------------------------------------------------ */
@@ -253,7 +183,7 @@ static struct {
 struct consumer_result {
     uint64_t count;
     uint64_t hash;
-    uint64_t end_ns;
+    int64_t end_ns;
     int done;
 };
 
@@ -285,9 +215,9 @@ static int zq_setup(void)
     size_t size = ZEROIPC_HEADER_SIZE + ZEROIPC_ENTRY_SIZE * max_entries +
                   foot + 65536;
     size = (size + 4095) & ~(size_t)4095;
-    fx.mem = zeroipc_memory_create(shm_name, size, max_entries);
+    fx.mem = zeroipc_memory_create(bench_shm_name, size, max_entries);
     if (!fx.mem) {
-        fprintf(stderr, "zeroipc_memory_create(%s): %s\n", shm_name,
+        fprintf(stderr, "zeroipc_memory_create(%s): %s\n", bench_shm_name,
                 zeroipc_error_string(zeroipc_last_error()));
         return -1;
     }
@@ -303,7 +233,7 @@ static int zq_setup(void)
 
 static int zq_attach(struct worker *w)
 {
-    w->mem = zeroipc_memory_open(shm_name);
+    w->mem = zeroipc_memory_open(bench_shm_name);
     if (!w->mem) {
         child_error(w, "zeroipc_memory_open",
                     zeroipc_error_string(zeroipc_last_error()));
@@ -362,7 +292,7 @@ static void zq_teardown(void)
     zeroipc_memory_close(fx.mem);
     fx.q = NULL;
     fx.mem = NULL;
-    zeroipc_memory_unlink(shm_name);
+    zeroipc_memory_unlink(bench_shm_name);
 }
 
 /* ---- POSIX message queue ------------------------------------------------- */
@@ -449,7 +379,7 @@ static int pipe_attach(struct worker *w)
  * writers, and a pipe only ever holds whole elements. */
 static int pipe_send_one(struct worker *w, uint64_t v)
 {
-    if (write_full(w->fd, &v, sizeof v) != 0) {
+    if (bench_write_all(w->fd, &v, sizeof v) != 0) {
         child_error(w, "write", strerror(errno));
         return -1;
     }
@@ -487,7 +417,7 @@ static int pipe_batch_attach(struct worker *w)
 
 static int pipe_batch_flush(struct worker *w)
 {
-    if (w->len > 0 && write_full(w->fd, w->buf, w->len) != 0) {
+    if (w->len > 0 && bench_write_all(w->fd, w->buf, w->len) != 0) {
         child_error(w, "write", strerror(errno));
         return -1;
     }
@@ -620,36 +550,31 @@ static int run_consumer(struct worker *w)
         hash += mix(v);
     }
     struct consumer_result *r = &shared->consumer[w->index];
-    r->end_ns = now_ns();
+    r->end_ns = bench_now_ns();
     r->count = count;
     r->hash = hash;
     r->done = 1;
     return 0;
 }
 
-static void child_main(struct worker *w, int ready_fd, int go_fd)
+/* Process i of the run: the consumers first, then the producers; arg is
+ * its case.  Ends in _exit. */
+static void child_main(int i, int ready_fd, int go_fd, void *arg)
 {
+    const struct bench_case *bc = arg;
+    struct worker w = {
+        .bc = bc,
+        .producer = i >= bc->consumers,
+        .index = i >= bc->consumers ? i - bc->consumers : i,
+        .mq = (mqd_t)-1,
+        .fd = -1,
+    };
     /* Die with the parent, so an interrupted run leaves nothing running. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent_pid)
+    bench_child_init();
+    if (bc->t->attach(&w) != 0)
         _exit(1);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGALRM, SIG_DFL);
-
-    if (w->bc->t->attach(w) != 0)
-        _exit(1);
-    if (write_full(ready_fd, "r", 1) != 0)
-        _exit(1);
-    close(ready_fd);
-    /* The parent starts everyone at once by closing the write end. */
-    char c;
-    while (read(go_fd, &c, 1) < 0 && errno == EINTR)
-        ;
-    close(go_fd);
-
-    int rc = w->producer ? run_producer(w) : run_consumer(w);
+    bench_child_ready(ready_fd, go_fd);
+    int rc = w.producer ? run_producer(&w) : run_consumer(&w);
     /* _exit, not exit: the parent's atexit cleanup must not run here. */
     _exit(rc == 0 ? 0 : 1);
 }
@@ -661,108 +586,36 @@ struct result {
     double seconds;             /* start signal to the last end marker */
 };
 
-static void reap_all(const struct bench_case *bc, int *failed)
-{
-    for (sig_atomic_t i = 0; i < child_count; i++) {
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(child_pids[i], &status, 0)) < 0 &&
-               errno == EINTR)
-            ;
-        if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            if (!timed_out && pid > 0 && WIFSIGNALED(status))
-                fprintf(stderr, "  [%s %s] child killed by signal %d\n",
-                        bc->group, bc->t->label, WTERMSIG(status));
-            (*failed)++;
-        }
-        child_pids[i] = 0;
-    }
-    child_count = 0;
-}
-
 static struct result run_case(const struct bench_case *bc)
 {
     struct result res = {false, 0};
-    int ready[2] = {-1, -1}, go[2] = {-1, -1};
+    struct bench_run run = BENCH_RUN_INIT;
     int nprocs = bc->producers + bc->consumers;
+    char label[64];
+    snprintf(label, sizeof label, "%s %s", bc->group, bc->t->label);
 
     memset(shared, 0, sizeof *shared);
     atomic_store(&shared->producers_left, (unsigned)bc->producers);
-    timed_out = 0;
 
-    if (bc->t->setup() != 0)
+    if (bc->t->setup() != 0 || bench_run_pipes(&run) != 0)
         goto out;
-    if (pipe(ready) != 0)
-        goto no_pipe;
-    if (pipe(go) != 0) {
-        close(ready[0]);
-        close(ready[1]);
-        goto no_pipe;
-    }
+    bench_run_fork(&run, nprocs, child_main, (void *)bc);
+    /* Every child reports once it has attached; the clock starts at the
+     * release (run.go_ns). */
+    bool started = bench_run_start(&run, cfg.timeout_s);
+    int failed = bench_run_reap(&run, label);
+    int64_t t0 = run.go_ns;
 
-    /* Unflushed stdio would be written once more by every child. */
-    fflush(NULL);
-    for (int i = 0; i < nprocs; i++) {
-        struct worker w = {
-            .bc = bc,
-            .producer = i >= bc->consumers,
-            .index = i >= bc->consumers ? i - bc->consumers : i,
-            .mq = (mqd_t)-1,
-            .fd = -1,
-        };
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("fork");
-            kill_children();
-            break;
-        }
-        if (pid == 0) {
-            close(ready[0]);
-            close(go[1]);
-            child_main(&w, ready[1], go[0]);
-        }
-        child_pids[child_count] = pid;
-        child_count = child_count + 1;
-    }
-    close(ready[1]);
-    close(go[0]);
-
-    /* Every child reports once it has attached; end of file before that
-     * means one died, and the rest are killed below. */
-    int nready = 0;
-    char buf[MAX_PROCS];
-    while (nready < nprocs && child_count == nprocs) {
-        ssize_t n = read(ready[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        nready += (int)n;
-    }
-    close(ready[0]);
-
-    uint64_t t0 = now_ns();
-    alarm(cfg.timeout_s);
-    if (nready == nprocs)
-        close(go[1]);
-    else
-        kill_children();
-    int failed = 0;
-    reap_all(bc, &failed);
-    alarm(0);
-    if (nready != nprocs)
-        close(go[1]);
-
-    if (timed_out) {
-        fprintf(stderr, "  [%s %s] timed out after %u s\n", bc->group,
-                bc->t->label, cfg.timeout_s);
+    if (bench_timed_out) {
+        fprintf(stderr, "  [%s] timed out after %u s\n", label, cfg.timeout_s);
         goto out;
     }
-    if (failed || nready != nprocs)
+    if (failed || !started)
         goto out;
 
     /* Verify the union of what the consumers received is exactly 1..N. */
-    uint64_t count = 0, hash = 0, want_hash = 0, end = t0;
+    uint64_t count = 0, hash = 0, want_hash = 0;
+    int64_t end = t0;
     for (int c = 0; c < bc->consumers; c++) {
         const struct consumer_result *r = &shared->consumer[c];
         if (!r->done)
@@ -784,11 +637,9 @@ static struct result run_case(const struct bench_case *bc)
     /* A run too short for the clock still counts, as one nanosecond. */
     res.seconds = (double)(end > t0 ? end - t0 : 1) / 1e9;
 out:
+    bench_run_close(&run);
     bc->t->teardown();
     return res;
-no_pipe:
-    perror("pipe");
-    goto out;
 }
 
 /* ---- command line ---------------------------------------------------------- */
@@ -815,19 +666,6 @@ static void usage(FILE *out, const char *prog)
         cfg.rounds, cfg.timeout_s);
 }
 
-static uint64_t parse_num(const char *s, char opt, uint64_t lo, uint64_t hi)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr, "-%c: expected a number from %" PRIu64 " to %" PRIu64
-                ", got '%s'\n", opt, lo, hi, s);
-        exit(2);
-    }
-    return (uint64_t)v;
-}
-
 static void parse_args(int argc, char **argv)
 {
     int opt;
@@ -836,15 +674,15 @@ static void parse_args(int argc, char **argv)
     const uint64_t max_elements = UINT64_C(1) << 40;
     while ((opt = getopt(argc, argv, "n:m:p:c:q:d:b:r:t:o:h")) != -1) {
         switch (opt) {
-        case 'n': cfg.spsc_elements = parse_num(optarg, 'n', 1, max_elements); break;
-        case 'm': cfg.mpmc_elements = parse_num(optarg, 'm', 1, max_elements); break;
-        case 'p': cfg.producers = (int)parse_num(optarg, 'p', 1, MAX_SIDE); break;
-        case 'c': cfg.consumers = (int)parse_num(optarg, 'c', 1, MAX_SIDE); break;
-        case 'q': cfg.queue_capacity = parse_num(optarg, 'q', 1, ZEROIPC_QUEUE_MAX_CAPACITY); break;
-        case 'd': cfg.mq_depth = (long)parse_num(optarg, 'd', 1, 1u << 20); break;
-        case 'b': cfg.pipe_batch = (int)parse_num(optarg, 'b', 1, PIPE_BUF / 8); break;
-        case 'r': cfg.rounds = (int)parse_num(optarg, 'r', 1, MAX_ROUNDS); break;
-        case 't': cfg.timeout_s = (unsigned)parse_num(optarg, 't', 1, 86400); break;
+        case 'n': cfg.spsc_elements = bench_parse_num(optarg, 'n', 1, max_elements); break;
+        case 'm': cfg.mpmc_elements = bench_parse_num(optarg, 'm', 1, max_elements); break;
+        case 'p': cfg.producers = (int)bench_parse_num(optarg, 'p', 1, MAX_SIDE); break;
+        case 'c': cfg.consumers = (int)bench_parse_num(optarg, 'c', 1, MAX_SIDE); break;
+        case 'q': cfg.queue_capacity = bench_parse_num(optarg, 'q', 1, ZEROIPC_QUEUE_MAX_CAPACITY); break;
+        case 'd': cfg.mq_depth = (long)bench_parse_num(optarg, 'd', 1, 1u << 20); break;
+        case 'b': cfg.pipe_batch = (int)bench_parse_num(optarg, 'b', 1, PIPE_BUF / 8); break;
+        case 'r': cfg.rounds = (int)bench_parse_num(optarg, 'r', 1, MAX_ROUNDS); break;
+        case 't': cfg.timeout_s = (unsigned)bench_parse_num(optarg, 't', 1, 86400); break;
         case 'o': cfg.only = optarg; break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); exit(2);
@@ -866,27 +704,17 @@ struct summary {
     double median_s, min_rate, max_rate, rate;
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median rather than the mean or the best: one preempted run on a
- * small or shared machine should neither drag a row down nor flatter it. */
+/* The median run (see bench_median), and the range over the rounds. */
 static void summarize(struct summary *sm, uint64_t elements)
 {
     if (!sm->ok || sm->runs == 0)
         return;
-    double sorted[MAX_ROUNDS];
-    memcpy(sorted, sm->seconds, sizeof sorted);
-    qsort(sorted, (size_t)sm->runs, sizeof sorted[0], cmp_double);
-    int n = sm->runs;
-    sm->median_s = n % 2 ? sorted[n / 2]
-                         : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    double fastest, slowest;
+    sm->median_s = bench_median(sm->seconds, sm->runs);
+    bench_range(sm->seconds, sm->runs, &fastest, &slowest);
     sm->rate = (double)elements / sm->median_s;
-    sm->max_rate = (double)elements / sorted[0];
-    sm->min_rate = (double)elements / sorted[n - 1];
+    sm->max_rate = (double)elements / fastest;
+    sm->min_rate = (double)elements / slowest;
 }
 
 static void print_row(const struct bench_case *bc, const struct summary *r,
@@ -914,11 +742,8 @@ int main(int argc, char **argv)
 {
     parse_args(argc, argv);
 
-    parent_pid = getpid();
-    snprintf(shm_name, sizeof shm_name, "/zeroipc-bench-%d", (int)parent_pid);
-    snprintf(mq_name, sizeof mq_name, "/zeroipc-bench-mq-%d", (int)parent_pid);
-    atexit(at_exit_cleanup);
-    install_handlers();
+    snprintf(mq_name, sizeof mq_name, "/zeroipc-bench-mq-%d", (int)getpid());
+    bench_proc_init("/zeroipc-bench", unlink_mq);
 
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -939,22 +764,11 @@ int main(int argc, char **argv)
         }
     }
 
-    char model[256];
-    struct utsname un;
-    bench_cpu_model(model, sizeof model);
-    if (uname(&un) != 0)
-        memset(&un, 0, sizeof un);
     int cpus = bench_usable_cpus();
     int mpmc_procs = cfg.producers + cfg.consumers;
 
     printf("zeroipc queue benchmark: cross-process throughput, 8-byte elements\n");
-    printf("machine   nproc %d, %s, %s %s %s\n", cpus, model, un.sysname,
-           un.release, un.machine);
-#if defined(__clang__)
-    printf("compiler  clang %s\n", __clang_version__);
-#elif defined(__GNUC__)
-    printf("compiler  gcc %s\n", __VERSION__);
-#endif
+    bench_print_machine(cpus);
     /* The library rounds the capacity up to a power of two; show what
      * is really compared. */
     uint64_t qcap = 1;
@@ -1005,7 +819,7 @@ int main(int argc, char **argv)
     /* Rounds run every case once, in turn, so that a slow spell of the
      * machine (another tenant, a frequency change) spreads over all cases
      * instead of landing on one. */
-    uint64_t start = now_ns();
+    int64_t start = bench_now_ns();
     for (int round = 0; round < cfg.rounds; round++) {
         fprintf(stderr, "round %d/%d ...\n", round + 1, cfg.rounds);
         for (size_t i = 0; i < ncases; i++) {
@@ -1044,7 +858,7 @@ int main(int argc, char **argv)
     }
     printf("\n");
     bench_print_load("after ");
-    printf("total %.1f s; %s\n", (double)(now_ns() - start) / 1e9,
+    printf("total %.1f s; %s\n", (double)(bench_now_ns() - start) / 1e9,
            failures ? "SOME CASES FAILED" : "every run verified "
            "(count, checksum, per-producer order with one consumer)");
     return failures ? 1 : 0;

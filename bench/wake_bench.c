@@ -72,11 +72,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,15 +81,15 @@
 #include "zeroipc_memory.h"
 #include "zeroipc_semaphore.h"
 
+#include "bench_proc.h"
 #include "machine.h"
 
-#define MAX_ROUNDS 99
+#define MAX_ROUNDS BENCH_MAX_ROUNDS
 #define MAX_TRIPS 10000000u
 #define RAW_NAME "raw"
 #define RAW_STRIDE 16               /* bytes between the two raw words */
 #define BACKOFF_FIRST_US 1          /* the public implementations' loop */
 #define BACKOFF_MAX_US 1000
-#define NS_PER_S 1000000000LL
 
 /* ---- configuration ---------------------------------------------------- */
 
@@ -114,72 +110,11 @@ static struct {
 
 /* ---- names and cleanup ------------------------------------------------- */
 
-static char shm_name[64];
-static pid_t parent_pid;
-static volatile pid_t child_pids[2];
-static volatile sig_atomic_t timed_out;
+/* The segment's name and its cleanup, the children and their deadline:
+ * bench_proc.c. */
 static int usable_cpus;
 
-static void kill_children(void)
-{
-    for (int i = 0; i < 2; i++)
-        if (child_pids[i] > 0)
-            kill(child_pids[i], SIGKILL);
-}
-
-static void at_exit_cleanup(void)
-{
-    if (getpid() == parent_pid)
-        zeroipc_memory_unlink(shm_name);
-}
-
-/* shm_unlink(2) is async-signal-safe; zeroipc_memory_unlink is not
- * promised to be. */
-static void on_fatal_signal(int sig)
-{
-    kill_children();
-    shm_unlink(shm_name);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* Kills rather than flags: waitpid() then returns by itself, and no
- * window remains in which the alarm could be missed. */
-static void on_alarm(int sig)
-{
-    (void)sig;
-    timed_out = 1;
-    kill_children();
-}
-
-static void install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_fatal_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = on_alarm;
-    sigaction(SIGALRM, &sa, NULL);
-}
-
 /* ---- small helpers ------------------------------------------------------- */
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-static int64_t cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
 
 static long futex(_Atomic uint32_t *word, int op, uint32_t val)
 {
@@ -301,8 +236,8 @@ static const struct mechanism m_yield = {
 /* In an anonymous shared mapping inherited by both children. */
 static struct shared_state {
     /* idle case, written by the waiter (A) and the signaller (B) */
-    int64_t wait_wall_ns, wait_cpu_ns, woke_ns, signalled_ns;
-    long sleeps;                /* voluntary context switches while waiting */
+    struct bench_idle_sample idle;
+    int64_t signalled_ns;
     int idle_done;
     /* latency case: A's round trips, in ns */
     int64_t trip_ns[];
@@ -346,7 +281,7 @@ static int attach(struct peer *p, const struct bench_case *bc)
 {
     static const char *const sems[2] = {"sem_a", "sem_b"};
     static const char *const evs[2] = {"ev_a", "ev_b"};
-    p->mem = zeroipc_memory_open(shm_name);
+    p->mem = zeroipc_memory_open(bench_shm_name);
     if (p->mem == NULL) {
         child_error(bc, p->side, "zeroipc_memory_open",
                     zeroipc_error_string(zeroipc_last_error()));
@@ -397,13 +332,13 @@ static int run_latency(struct peer *p, const struct bench_case *bc)
         return 0;
     }
     for (uint32_t i = 0; i < warm + cfg.trips; i++) {
-        int64_t t0 = now_ns();
+        int64_t t0 = bench_now_ns();
         if (m->signal(p, 1) != 0 || m->wait(p, 0) != 0) {
             child_error(bc, 0, "ping-pong", "a wait or signal failed");
             return -1;
         }
         if (i >= warm)
-            shared->trip_ns[i - warm] = now_ns() - t0;
+            shared->trip_ns[i - warm] = bench_now_ns() - t0;
     }
     return 0;
 }
@@ -411,87 +346,43 @@ static int run_latency(struct peer *p, const struct bench_case *bc)
 static int run_idle(struct peer *p, const struct bench_case *bc)
 {
     if (p->side == 1) {
-        struct timespec d = {cfg.wait_ms / 1000, (long)(cfg.wait_ms % 1000) * 1000000L};
-        while (clock_nanosleep(CLOCK_MONOTONIC, 0, &d, &d) == EINTR)
-            ;
+        bench_sleep_ns((int64_t)cfg.wait_ms * 1000000);
         /* Stored before the signal, whose release makes it visible to
          * the waiter; the parent reads it only after reaping both. */
-        shared->signalled_ns = now_ns();
+        shared->signalled_ns = bench_now_ns();
         if (bc->m->signal(p, 0) != 0) {
             child_error(bc, 1, "signal", "failed");
             return -1;
         }
         return 0;
     }
-    struct rusage r0, r1;
-    getrusage(RUSAGE_SELF, &r0);
-    int64_t c0 = cpu_ns(), t0 = now_ns();
+    struct bench_idle_mark mark;
+    struct bench_idle_sample idle;
+    bench_idle_begin(&mark);
     int rc = bc->m->wait(p, 0);
-    int64_t t1 = now_ns(), c1 = cpu_ns();
-    getrusage(RUSAGE_SELF, &r1);
+    bench_idle_end(&mark, &idle);
     if (rc != 0) {
         child_error(bc, 0, "wait", "failed");
         return -1;
     }
-    shared->wait_wall_ns = t1 - t0;
-    shared->wait_cpu_ns = c1 - c0;
-    shared->woke_ns = t1;
-    shared->sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
+    shared->idle = idle;
     shared->idle_done = 1;
     return 0;
 }
 
-/* Pins the caller to the nth CPU it may use: 0 or -1.  A pin that does
- * not hold would measure something else, so it fails the run. */
-static int pin_to(int nth)
+/* Worker `side` of the run; arg is its case.  Ends in _exit. */
+static void child_main(int side, int ready_fd, int go_fd, void *arg)
 {
-    cpu_set_t set, one;
-    if (sched_getaffinity(0, sizeof set, &set) != 0)
-        return -1;
-    CPU_ZERO(&one);
-    for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++)
-        if (CPU_ISSET(cpu, &set) && seen++ == nth) {
-            CPU_SET(cpu, &one);
-            return sched_setaffinity(0, sizeof one, &one);
-        }
-    return -1;
-}
-
-/* A child's death signal.  A parent killed by SIGKILL unlinks nothing,
- * so its children do, before they go. */
-static void on_parent_death(int sig)
-{
-    (void)sig;
-    shm_unlink(shm_name);
-    _exit(1);
-}
-
-static _Noreturn void child_main(const struct bench_case *bc, int side,
-                                 int ready_fd, int go_fd)
-{
-    /* Die with the parent; a parent that died before the prctl is seen
-     * by its pid changing. */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGTERM, on_parent_death);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent_pid)
-        on_parent_death(SIGTERM);
-    if (pin_to(bc->where == TWO_CPUS ? side : 0) != 0) {
+    const struct bench_case *bc = arg;
+    bench_child_init();
+    if (bench_pin_to(bc->where == TWO_CPUS ? side : 0) != 0) {
         child_error(bc, side, "sched_setaffinity", strerror(errno));
         _exit(1);
     }
     struct peer p = {.side = side};
     if (attach(&p, bc) != 0)
         _exit(1);
-    char c = 'r';
-    if (write(ready_fd, &c, 1) != 1)
-        _exit(1);
-    close(ready_fd);
-    /* The parent starts both at once by closing the write end. */
-    while (read(go_fd, &c, 1) < 0 && errno == EINTR)
-        ;
-    close(go_fd);
+    bench_child_ready(ready_fd, go_fd);
     int rc = bc->kind == LATENCY ? run_latency(&p, bc) : run_idle(&p, bc);
     detach(&p);
     /* _exit, not exit: the parent's atexit cleanup must not run here. */
@@ -511,7 +402,7 @@ struct fixture {
 static int setup(struct fixture *fx)
 {
     memset(fx, 0, sizeof *fx);
-    fx->mem = zeroipc_memory_create(shm_name, 1u << 16, 16);
+    fx->mem = zeroipc_memory_create(bench_shm_name, 1u << 16, 16);
     if (fx->mem == NULL)
         goto fail;
     static const char *const sems[2] = {"sem_a", "sem_b"};
@@ -535,7 +426,7 @@ static int setup(struct fixture *fx)
     fx->word[1] = (_Atomic uint32_t *)(void *)(raw + RAW_STRIDE);
     return 0;
 fail:
-    fprintf(stderr, "setup of %s: %s\n", shm_name,
+    fprintf(stderr, "setup of %s: %s\n", bench_shm_name,
             zeroipc_error_string(zeroipc_last_error()));
     return -1;
 }
@@ -547,7 +438,7 @@ static void teardown(struct fixture *fx)
         zeroipc_semaphore_close(fx->sem[i]);
     }
     zeroipc_memory_close(fx->mem);
-    zeroipc_memory_unlink(shm_name);
+    zeroipc_memory_unlink(bench_shm_name);
 }
 
 /* Every signal sent was taken exactly once: all slots are back at 0. */
@@ -564,84 +455,28 @@ static bool slots_clear(const struct fixture *fx)
 static bool run_case(const struct bench_case *bc)
 {
     struct fixture fx;
-    int ready[2] = {-1, -1}, go[2] = {-1, -1};
+    struct bench_run run = BENCH_RUN_INIT;
     bool ok = false;
-    int nready = 0, failed = 0, started = 0;
+    int failed;
 
     memset(shared, 0, sizeof *shared);
-    timed_out = 0;
-    if (setup(&fx) != 0)
+    if (setup(&fx) != 0 || bench_run_pipes(&run) != 0)
         goto out;
-    if (pipe(ready) != 0 || pipe(go) != 0) {
-        perror("pipe");
-        goto out;
-    }
-    /* Unflushed stdio would be written again by every child. */
-    fflush(NULL);
-    for (int side = 0; side < 2; side++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("fork");
-            break;
-        }
-        if (pid == 0) {
-            close(ready[0]);
-            close(go[1]);
-            child_main(bc, side, ready[1], go[0]);
-        }
-        child_pids[side] = pid;
-        started++;
-    }
-    close(ready[1]);
-    ready[1] = -1;
-    close(go[0]);
-    go[0] = -1;
-
-    /* End of file before both reported means one died; the other is
-     * killed below. */
-    while (started == 2 && nready < 2) {
-        char buf[2];
-        ssize_t n = read(ready[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        nready += (int)n;
-    }
-    alarm(cfg.timeout_s);
-    if (nready == 2) {
-        close(go[1]);
-        go[1] = -1;
-    } else {
-        kill_children();
-    }
-    for (int i = 0; i < started; i++) {
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(child_pids[i], &status, 0)) < 0 && errno == EINTR)
-            ;
-        if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            failed++;
-        child_pids[i] = 0;
-    }
-    alarm(0);
+    bench_run_fork(&run, 2, child_main, (void *)bc);
+    bool started = bench_run_start(&run, cfg.timeout_s);
+    failed = bench_run_reap(&run, NULL);
     char name[96];
     case_name(bc, name, sizeof name);
-    if (timed_out)
+    if (bench_timed_out)
         fprintf(stderr, "  [%s] timed out after %u s\n", name, cfg.timeout_s);
-    else if (failed == 0 && nready == 2 && !slots_clear(&fx))
+    else if (failed == 0 && started && !slots_clear(&fx))
         fprintf(stderr, "  [%s] a signal was left over: a wake-up was "
                 "duplicated or a wait returned without taking one\n", name);
     else
-        ok = failed == 0 && nready == 2 &&
+        ok = failed == 0 && started &&
              (bc->kind == LATENCY || shared->idle_done);
 out:
-    for (int i = 0; i < 2; i++) {
-        if (ready[i] >= 0)
-            close(ready[i]);
-        if (go[i] >= 0)
-            close(go[i]);
-    }
+    bench_run_close(&run);
     teardown(&fx);
     return ok;
 }
@@ -665,29 +500,15 @@ static void usage(FILE *out, const char *prog)
         prog, cfg.trips, cfg.rounds, cfg.wait_ms, cfg.timeout_s);
 }
 
-static unsigned long parse_num(const char *s, char opt, unsigned long lo,
-                               unsigned long hi)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr, "-%c: expected a number from %lu to %lu, got '%s'\n",
-                opt, lo, hi, s);
-        exit(2);
-    }
-    return v;
-}
-
 static void parse_args(int argc, char **argv)
 {
     int opt;
     while ((opt = getopt(argc, argv, "n:r:w:t:o:h")) != -1) {
         switch (opt) {
-        case 'n': cfg.trips = (uint32_t)parse_num(optarg, 'n', 1, MAX_TRIPS); break;
-        case 'r': cfg.rounds = (int)parse_num(optarg, 'r', 1, MAX_ROUNDS); break;
-        case 'w': cfg.wait_ms = (unsigned)parse_num(optarg, 'w', 1, 60000); break;
-        case 't': cfg.timeout_s = (unsigned)parse_num(optarg, 't', 1, 86400); break;
+        case 'n': cfg.trips = (uint32_t)bench_parse_num(optarg, 'n', 1, MAX_TRIPS); break;
+        case 'r': cfg.rounds = (int)bench_parse_num(optarg, 'r', 1, MAX_ROUNDS); break;
+        case 'w': cfg.wait_ms = (unsigned)bench_parse_num(optarg, 'w', 1, 60000); break;
+        case 't': cfg.timeout_s = (unsigned)bench_parse_num(optarg, 't', 1, 86400); break;
         case 'o': cfg.only = optarg; break;
         case 'h': usage(stdout, argv[0]); exit(0);
         default: usage(stderr, argv[0]); exit(2);
@@ -709,38 +530,8 @@ struct summary {
     size_t ntrips;
     double round_median_us[MAX_ROUNDS];
     double median_us, p99_us;   /* one wake-up: half a round trip */
-    /* idle */
-    double wall_s[MAX_ROUNDS], cpu_ms[MAX_ROUNDS], late_us[MAX_ROUNDS];
-    double sleeps[MAX_ROUNDS];
+    struct bench_idle_rounds idle;
 };
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest rank on sorted values: the smallest value with at least a
- * share q of them at or below it. */
-static size_t rank(size_t n, double q)
-{
-    size_t k = (size_t)(q * (double)n + 0.999999);
-    return k == 0 ? 0 : (k > n ? n - 1 : k - 1);
-}
-
-static double median_of(const double *v, int n)
-{
-    double s[MAX_ROUNDS];
-    memcpy(s, v, sizeof s[0] * (size_t)n);
-    qsort(s, (size_t)n, sizeof s[0], cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
 
 /* One latency run's round trips into the pool, and that round's median. */
 static void collect_latency(struct summary *sm)
@@ -748,37 +539,25 @@ static void collect_latency(struct summary *sm)
     int64_t *mine = sm->trips + sm->ntrips;
     memcpy(mine, shared->trip_ns, sizeof mine[0] * cfg.trips);
     sm->ntrips += cfg.trips;
-    qsort(mine, cfg.trips, sizeof mine[0], cmp_i64);
-    sm->round_median_us[sm->runs] = (double)mine[rank(cfg.trips, 0.5)] / 2e3;
+    bench_sort_i64(mine, cfg.trips);
+    sm->round_median_us[sm->runs] = (double)mine[bench_rank(cfg.trips, 0.5)] / 2e3;
 }
 
 static void collect_idle(struct summary *sm)
 {
-    int r = sm->runs;
-    sm->wall_s[r] = (double)shared->wait_wall_ns / 1e9;
-    sm->cpu_ms[r] = (double)shared->wait_cpu_ns / 1e6;
-    sm->late_us[r] = (double)(shared->woke_ns - shared->signalled_ns) / 1e3;
-    sm->sleeps[r] = (double)shared->sleeps;
+    bench_idle_record(&sm->idle, sm->runs, &shared->idle,
+                      (double)(shared->idle.woke_ns - shared->signalled_ns) / 1e3);
 }
 
 static void summarize_latency(struct summary *sm)
 {
     if (!sm->ok || sm->ntrips == 0)
         return;
-    qsort(sm->trips, sm->ntrips, sizeof sm->trips[0], cmp_i64);
-    sm->median_us = (double)sm->trips[rank(sm->ntrips, 0.5)] / 2e3;
-    sm->p99_us = (double)sm->trips[rank(sm->ntrips, 0.99)] / 2e3;
+    bench_latency_quantiles(sm->trips, sm->ntrips, 2e3, &sm->median_us,
+                            &sm->p99_us);
 }
 
 /* ---- main ------------------------------------------------------------------ */
-
-static double idle_share(const struct summary *s)
-{
-    double share[MAX_ROUNDS];
-    for (int r = 0; r < s->runs; r++)
-        share[r] = 100.0 * s->cpu_ms[r] / (s->wall_s[r] * 1e3);
-    return median_of(share, s->runs);
-}
 
 /* One latency group (one placement): rows, ratios to its futex row, and
  * the issue's target said in words beside the table. */
@@ -812,13 +591,8 @@ static int print_latency_group(const struct bench_case *cases,
             continue;
         }
         char range[32], r50[16] = "-", r99[16] = "-";
-        double lo = s->round_median_us[0], hi = lo;
-        for (int r = 1; r < s->runs; r++) {
-            if (s->round_median_us[r] < lo)
-                lo = s->round_median_us[r];
-            if (s->round_median_us[r] > hi)
-                hi = s->round_median_us[r];
-        }
+        double lo, hi;
+        bench_range(s->round_median_us, s->runs, &lo, &hi);
         snprintf(range, sizeof range, "%.2f-%.2f", lo, hi);
         if (base) {
             snprintf(r50, sizeof r50, "%.2fx", s->median_us / base->median_us);
@@ -850,8 +624,7 @@ static int print_idle(const struct bench_case *cases,
         return 0;
     printf("\nidle waiter: waits for one signal that another process sends "
            "after %u ms (median of rounds)\n", cfg.wait_ms);
-    printf("%-34s %8s %8s %9s %8s %9s\n", "waiter", "waited s", "CPU ms",
-           "% of core", "sleeps", "late us");
+    bench_print_idle_head(34);
     for (size_t i = 0; i < ncases; i++) {
         const struct summary *s = &sums[i];
         if (cases[i].kind != IDLE)
@@ -861,16 +634,13 @@ static int print_idle(const struct bench_case *cases,
             failures++;
             continue;
         }
-        printf("%-34s %8.3f %8.2f %8.2f%% %8.0f %9.1f\n", cases[i].m->label,
-               median_of(s->wall_s, s->runs), median_of(s->cpu_ms, s->runs),
-               idle_share(s), median_of(s->sleeps, s->runs),
-               median_of(s->late_us, s->runs));
+        bench_print_idle_row(34, cases[i].m->label, &s->idle, s->runs);
     }
     printf("(sleeps: voluntary context switches while waiting; late: from "
            "just before the signal to the waiter's return)\n");
     for (size_t i = 0; i < ncases; i++)
         if (cases[i].kind == IDLE && cases[i].m == &m_sem && sums[i].ok) {
-            double m = idle_share(&sums[i]);
+            double m = bench_idle_share(&sums[i].idle, sums[i].runs);
             printf("target    %s idle CPU under 1%% of a core: %.2f%%, %s\n",
                    cases[i].m->label, m, m < 1.0 ? "met" : "MISSED");
         }
@@ -881,10 +651,7 @@ int main(int argc, char **argv)
 {
     parse_args(argc, argv);
 
-    parent_pid = getpid();
-    snprintf(shm_name, sizeof shm_name, "/zeroipc-wake-bench-%d", (int)parent_pid);
-    atexit(at_exit_cleanup);
-    install_handlers();
+    bench_proc_init("/zeroipc-wake-bench", NULL);
     usable_cpus = bench_usable_cpus();
 
     size_t shared_size = sizeof *shared + sizeof shared->trip_ns[0] * cfg.trips;
@@ -935,25 +702,12 @@ int main(int argc, char **argv)
         ncases++;
     }
 
-    char model[256];
-    struct utsname un;
-    bench_cpu_model(model, sizeof model);
-    if (uname(&un) != 0)
-        memset(&un, 0, sizeof un);
     printf("zeroipc wake benchmark: cross-process wake-up latency and idle "
            "waiter CPU\n");
-    printf("machine   nproc %d, %s, %s %s %s\n", usable_cpus, model,
-           un.sysname, un.release, un.machine);
-#if defined(__clang__)
-    printf("compiler  clang %s\n", __clang_version__);
-#elif defined(__GNUC__)
-    printf("compiler  gcc %s\n", __VERSION__);
-#endif
+    bench_print_machine(usable_cpus);
     /* The slack, not the 1 us asked for, is how long the backoff's first
      * sleeps really last; the slice is how often our sleepers look. */
-    printf("timers    timer slack %ld ns; zeroipc sleeps in slices of %d ms\n",
-           bench_read_proc_long("/proc/self/timerslack_ns", -1),
-           ZEROIPC_WAIT_SLICE_MS);
+    bench_print_timers(ZEROIPC_WAIT_SLICE_MS);
     if (usable_cpus < 2)
         printf("note      one usable CPU: the 2-CPU cases are skipped\n");
     bench_print_load("before");
@@ -964,7 +718,7 @@ int main(int argc, char **argv)
            "of the same placement\n");
     fflush(stdout);
 
-    int64_t start = now_ns();
+    int64_t start = bench_now_ns();
     for (int round = 0; round < cfg.rounds; round++) {
         fprintf(stderr, "round %d/%d ...\n", round + 1, cfg.rounds);
         for (size_t i = 0; i < ncases; i++) {
@@ -993,7 +747,7 @@ int main(int argc, char **argv)
     failures += print_idle(cases, sums, ncases);
     printf("\n");
     bench_print_load("after ");
-    printf("total %.1f s; %s\n", (double)(now_ns() - start) / 1e9,
+    printf("total %.1f s; %s\n", (double)(bench_now_ns() - start) / 1e9,
            failures ? "SOME CASES FAILED" : "every run verified (every wait "
            "succeeded, no signal lost or left over)");
     for (size_t i = 0; i < ncases; i++)
