@@ -570,6 +570,79 @@ static void try_sync(struct ctx *c, const char *name)
     }
 }
 
+/* Futures, lazy values, streams and channels, by the structure's name
+ * (a stream's or channel's entry is its `_header`): every accessor and
+ * every call that does not wait.  Forcing a lazy and pumping a stream
+ * write to the segment, which is this run's own copy. */
+static void try_codata(struct ctx *c, const char *name)
+{
+    if (!allowed("codata"))
+        return;
+    char msg[ZEROIPC_FUTURE_MSG_SIZE + 8], label[64];
+    for (size_t vs = 1; vs <= 8; vs++) {
+        zeroipc_future_t *f = zeroipc_future_open(c->mem, name, vs);
+        if (f == NULL)
+            continue;
+        int st = zeroipc_future_state(f);
+        check(st == ZEROIPC_ERROR_CORRUPT || (st >= 0 && st <= ZEROIPC_FUTURE_ERROR), "future state");
+        (void)zeroipc_future_waiters(f);
+        (void)zeroipc_future_completion_time(f);
+        if (zeroipc_future_error(f, msg, sizeof msg) == ZEROIPC_OK)
+            check(strlen(msg) < sizeof msg, "future message");
+        if (zeroipc_future_try_get(f, c->scratch) == ZEROIPC_OK)
+            format_as_all(vs, NULL, c->scratch);
+        (void)zeroipc_future_get_timeout(f, c->scratch, 0);
+        zeroipc_future_close(f);
+    }
+    for (int k = ZEROIPC_FIELD_I8; k <= ZEROIPC_FIELD_F64; k++) {
+        zeroipc_lazy_t *lz = zeroipc_lazy_open(c->mem, name, (zeroipc_field_kind_t)k);
+        if (lz == NULL)
+            continue;
+        int comb;
+        uint32_t first, second, index;
+        (void)zeroipc_lazy_state(lz);
+        (void)zeroipc_lazy_op(lz);
+        (void)zeroipc_lazy_compute_count(lz);
+        (void)zeroipc_lazy_chain(lz, &comb, &first, &second);
+        (void)zeroipc_lazy_index(lz, &index);
+        if (zeroipc_lazy_error(lz, msg, sizeof msg) == ZEROIPC_OK)
+            check(strlen(msg) < sizeof msg, "lazy message");
+        (void)zeroipc_lazy_peek(lz, c->scratch);
+        (void)zeroipc_lazy_force_timeout(lz, c->scratch, 0);
+        zeroipc_lazy_close(lz);
+    }
+    zeroipc_stream_t *st = zeroipc_stream_open(c->mem, name);
+    if (st != NULL) {
+        size_t cap = zeroipc_stream_capacity(st), es = zeroipc_stream_elem_size(st);
+        check(es > 0 && cap > 0, "stream shape");
+        check(zeroipc_stream_size(st) <= cap, "stream size within capacity");
+        (void)zeroipc_stream_closed(st);
+        (void)zeroipc_stream_sequence(st);
+        (void)zeroipc_stream_subscribers(st);
+        if (zeroipc_stream_label(st, label, sizeof label) == ZEROIPC_OK)
+            check(strlen(label) < sizeof label, "stream label");
+        (void)zeroipc_stream_result_type(st, label, sizeof label);
+        if (zeroipc_stream_is_derived(st) == 1)
+            (void)zeroipc_stream_pump(st, NULL);
+        if (es <= MAX_ELEM_BYTES && zeroipc_stream_try_next(st, c->scratch) == ZEROIPC_OK)
+            format_as_all(es, NULL, c->scratch);
+        zeroipc_stream_close(st);
+    }
+    zeroipc_channel_t *ch = zeroipc_channel_open(c->mem, name);
+    if (ch != NULL) {
+        size_t es = zeroipc_channel_elem_size(ch);
+        check(es > 0, "channel element size");
+        (void)zeroipc_channel_capacity(ch);
+        (void)zeroipc_channel_size(ch);
+        (void)zeroipc_channel_senders(ch);
+        (void)zeroipc_channel_receivers(ch);
+        (void)zeroipc_channel_is_closed(ch);
+        if (es <= MAX_ELEM_BYTES && zeroipc_channel_try_recv(ch, c->scratch) == ZEROIPC_OK)
+            format_as_all(es, NULL, c->scratch);
+        zeroipc_channel_close(ch);
+    }
+}
+
 /* The read-only validate functions, on the entry's bytes. */
 static void validate_all(struct ctx *c, const zeroipc_entry_t *e)
 {
@@ -590,6 +663,10 @@ static void validate_all(struct ctx *c, const zeroipc_entry_t *e)
     (void)zeroipc_latch_validate(s, size);
     (void)zeroipc_once_validate(s, size);
     (void)zeroipc_event_validate(s, size);
+    (void)zeroipc_future_validate(s, size);
+    (void)zeroipc_lazy_validate(s, size);
+    (void)zeroipc_stream_validate(s, size);
+    (void)zeroipc_channel_validate(s, size);
 }
 
 static void examine(struct ctx *c, const zeroipc_info_t *info)
@@ -622,6 +699,7 @@ static void examine(struct ctx *c, const zeroipc_info_t *info)
     try_set(c, name, e);
     try_pool(c, name);
     try_sync(c, name);
+    try_codata(c, info->name);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
