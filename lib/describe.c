@@ -230,9 +230,11 @@ static bool part_stream_buffer(const uint8_t *car, const uint8_t *s, size_t size
  * closed (u8 at 12) 0 or 1. */
 static bool is_channel_header(const uint8_t *s, size_t size, bool buffered)
 {
+    /* The size first: no byte of a shorter entry is read. */
+    if (size != CHANNEL_HEADER_SIZE)
+        return false;
     uint32_t cap = u32_at(s, 0);
-    return size == CHANNEL_HEADER_SIZE && s[12] <= 1 && (cap & (cap - 1)) == 0 &&
-           (cap != 0) == buffered;
+    return s[12] <= 1 && (cap & (cap - 1)) == 0 && (cap != 0) == buffered;
 }
 
 static bool is_buffered_channel(const uint8_t *s, size_t size)
