@@ -943,11 +943,14 @@ static void round_stack(struct rctx *r, zeroipc_memory_t *mem)
     check_values(r, &sn, lost, nlost, killed_in_pop(r));
     g_stats[K_STACK].dead_prod_slots += writing;
     g_stats[K_STACK].dead_cons_slots += nlost;
-    /* Acknowledged elements under a dead slot (or in an orphan over top)
-     * that could never be popped again: zeroipc_stack.h promises none
-     * (a timed-out call steps over or takes over what a dead peer left).
+    /* Acknowledged elements under a dead slot that could never be popped
+     * again: zeroipc_stack.h promises none (a timed-out call steps over
+     * or takes over what a dead peer left).  An orphan over top (a popper
+     * died before claiming it) is not stranded: the next push that meets
+     * it brings it back within reach, which a drain (pops only) does not
+     * do; it is counted in the values above as still there.
      * XC_STRICT_STACK=0 only counts them. */
-    int stranded = orphans;
+    int stranded = 0;
     if (writing + nlost + holes > 0 && rc == ZEROIPC_ERROR_TIMEOUT)
         for (int i = 0; i <= tp; i++)
             stranded += atomic_load(&state[i]) == 2;
