@@ -575,12 +575,6 @@ zeroipc_channel_t *zeroipc_channel_create(zeroipc_memory_t *mem, const char *nam
 }
 
 /* A companion: missing is CORRUPT (the header exists). */
-static int companion(zeroipc_memory_t *mem, const char *name, void **p, size_t *size)
-{
-    int err = zeroipc_table_locate(mem, name, p, size);
-    return err == ZEROIPC_ERROR_NOT_FOUND ? ZEROIPC_ERROR_CORRUPT : err;
-}
-
 /* The slot's data offset for `size` bytes: with elem_size given, the one
  * that fits it; else the widest alignment that fits.  0 if none. */
 static size_t slot_data_off(size_t size, size_t elem_size)
@@ -623,7 +617,7 @@ zeroipc_channel_t *zeroipc_channel_open_elem(zeroipc_memory_t *mem, const char *
     if (cap == 1)
         return fail(mem, ZEROIPC_ERROR_WRONG_KIND);
     if (cap == 0) {
-        err = companion(mem, sname, &part, &psize);
+        err = zeroipc_table_locate_part(mem, sname, &part, &psize);
         if (err != ZEROIPC_OK)
             return fail(mem, err);
         size_t off = slot_data_off(psize, elem_size);
@@ -633,7 +627,7 @@ zeroipc_channel_t *zeroipc_channel_open_elem(zeroipc_memory_t *mem, const char *
             return fail(mem, ZEROIPC_ERROR_CORRUPT);
         return handle(h, NULL, part, off, 0, psize - off);
     }
-    err = companion(mem, bname, &part, &psize);
+    err = zeroipc_table_locate_part(mem, bname, &part, &psize);
     if (err != ZEROIPC_OK)
         return fail(mem, err);
     if (zeroipc_queue_validate(part, psize) != ZEROIPC_OK || (uintptr_t)part % 8 != 0)

@@ -144,4 +144,10 @@ ZEROIPC_INTERNAL int zeroipc_table_locate(zeroipc_memory_t *mem,
                                           const char *name, void **p,
                                           size_t *size);
 
+/* As zeroipc_table_locate, for a companion entry of a structure whose own
+ * entry was found: a missing one is ZEROIPC_ERROR_CORRUPT (the structure
+ * is damaged, not absent). */
+ZEROIPC_INTERNAL int zeroipc_table_locate_part(zeroipc_memory_t *mem, const char *name,
+                                               void **p, size_t *size);
+
 #endif

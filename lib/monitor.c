@@ -261,13 +261,6 @@ zeroipc_monitor_t *zeroipc_monitor_create(zeroipc_memory_t *mem, const char *nam
 }
 
 /* A companion: missing is CORRUPT (the marker exists). */
-static int companion(zeroipc_memory_t *mem, const char *name, void **p,
-                     size_t *size)
-{
-    int err = zeroipc_table_locate(mem, name, p, size);
-    return err == ZEROIPC_ERROR_NOT_FOUND ? ZEROIPC_ERROR_CORRUPT : err;
-}
-
 zeroipc_monitor_t *zeroipc_monitor_open(zeroipc_memory_t *mem, const char *name)
 {
     if (mem == NULL) {
@@ -288,15 +281,15 @@ zeroipc_monitor_t *zeroipc_monitor_open(zeroipc_memory_t *mem, const char *name)
     if (msize != 1)
         err = ZEROIPC_ERROR_WRONG_KIND;
     if (err == ZEROIPC_OK)
-        err = companion(mem, mname, &mtx, &xsize);
+        err = zeroipc_table_locate_part(mem, mname, &mtx, &xsize);
     if (err == ZEROIPC_OK)
         err = zeroipc_sem_check(mtx, xsize, 1, NULL);
     if (err == ZEROIPC_OK)
-        err = companion(mem, cname, &cond, &csize);
+        err = zeroipc_table_locate_part(mem, cname, &cond, &csize);
     if (err == ZEROIPC_OK)
         err = zeroipc_sem_check(cond, csize, 0, &cmax);
     if (err == ZEROIPC_OK)
-        err = companion(mem, kname, &count, &ksize);
+        err = zeroipc_table_locate_part(mem, kname, &count, &ksize);
     if (err == ZEROIPC_OK && ksize != ZEROIPC_MONITOR_COUNT_SIZE)
         err = ZEROIPC_ERROR_WRONG_KIND;
     if (err == ZEROIPC_OK && (uintptr_t)count % 4 != 0)

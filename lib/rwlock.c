@@ -256,13 +256,6 @@ zeroipc_rwlock_t *zeroipc_rwlock_create(zeroipc_memory_t *mem, const char *name)
 }
 
 /* A companion: missing is CORRUPT (the marker exists). */
-static int companion(zeroipc_memory_t *mem, const char *name, void **p,
-                     size_t *size)
-{
-    int err = zeroipc_table_locate(mem, name, p, size);
-    return err == ZEROIPC_ERROR_NOT_FOUND ? ZEROIPC_ERROR_CORRUPT : err;
-}
-
 zeroipc_rwlock_t *zeroipc_rwlock_open(zeroipc_memory_t *mem, const char *name)
 {
     if (mem == NULL) {
@@ -282,17 +275,17 @@ zeroipc_rwlock_t *zeroipc_rwlock_open(zeroipc_memory_t *mem, const char *name)
     if (msize != 1)
         err = ZEROIPC_ERROR_WRONG_KIND;
     if (err == ZEROIPC_OK)
-        err = companion(mem, sname, &state, &ssize);
+        err = zeroipc_table_locate_part(mem, sname, &state, &ssize);
     if (err == ZEROIPC_OK && ssize != ZEROIPC_RWLOCK_STATE_SIZE)
         err = ZEROIPC_ERROR_WRONG_KIND;
     if (err == ZEROIPC_OK && (uintptr_t)state % 4 != 0)
         err = ZEROIPC_ERROR_CORRUPT;
     if (err == ZEROIPC_OK)
-        err = companion(mem, rname, &rmtx, &rsize);
+        err = zeroipc_table_locate_part(mem, rname, &rmtx, &rsize);
     if (err == ZEROIPC_OK)
         err = zeroipc_sem_check(rmtx, rsize, 1, NULL);
     if (err == ZEROIPC_OK)
-        err = companion(mem, wname, &wmtx, &wsize);
+        err = zeroipc_table_locate_part(mem, wname, &wmtx, &wsize);
     if (err == ZEROIPC_OK)
         err = zeroipc_sem_check(wmtx, wsize, 1, NULL);
     if (err != ZEROIPC_OK) {

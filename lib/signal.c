@@ -289,13 +289,6 @@ zeroipc_signal_t *zeroipc_signal_create(zeroipc_memory_t *mem, const char *name,
 }
 
 /* A companion: missing is CORRUPT (the marker exists). */
-static int companion(zeroipc_memory_t *mem, const char *name, void **p,
-                     size_t *size)
-{
-    int err = zeroipc_table_locate(mem, name, p, size);
-    return err == ZEROIPC_ERROR_NOT_FOUND ? ZEROIPC_ERROR_CORRUPT : err;
-}
-
 zeroipc_signal_t *zeroipc_signal_open(zeroipc_memory_t *mem, const char *name,
                                       size_t value_size)
 {
@@ -320,13 +313,13 @@ zeroipc_signal_t *zeroipc_signal_open(zeroipc_memory_t *mem, const char *name,
     if (msize != 1)
         err = ZEROIPC_ERROR_WRONG_KIND;
     if (err == ZEROIPC_OK)
-        err = companion(mem, sname, &state, &ssize);
+        err = zeroipc_table_locate_part(mem, sname, &state, &ssize);
     if (err == ZEROIPC_OK && ssize != ZEROIPC_SIGNAL_STATE_SIZE(value_size))
         err = ZEROIPC_ERROR_WRONG_KIND;
     if (err == ZEROIPC_OK && (uintptr_t)state % 8 != 0)
         err = ZEROIPC_ERROR_CORRUPT;
     if (err == ZEROIPC_OK)
-        err = companion(mem, mname, &mtx, &xsize);
+        err = zeroipc_table_locate_part(mem, mname, &mtx, &xsize);
     if (err == ZEROIPC_OK)
         err = zeroipc_sem_check(mtx, xsize, 1, NULL);
     if (err != ZEROIPC_OK) {

@@ -219,13 +219,6 @@ zeroipc_stream_t *zeroipc_stream_create(zeroipc_memory_t *mem,
 }
 
 /* A companion that must exist: missing is CORRUPT (the header exists). */
-static int companion(zeroipc_memory_t *mem, const char *name, void **p,
-                     size_t *size)
-{
-    int err = zeroipc_table_locate(mem, name, p, size);
-    return err == ZEROIPC_ERROR_NOT_FOUND ? ZEROIPC_ERROR_CORRUPT : err;
-}
-
 zeroipc_stream_t *zeroipc_stream_open(zeroipc_memory_t *mem, const char *name)
 {
     if (mem == NULL) {
@@ -249,7 +242,7 @@ zeroipc_stream_t *zeroipc_stream_open(zeroipc_memory_t *mem, const char *name)
     else if (header_ok(h) != ZEROIPC_OK)
         err = ZEROIPC_ERROR_WRONG_KIND;
     if (err == ZEROIPC_OK)
-        err = companion(mem, bname, &r, &rsize);
+        err = zeroipc_table_locate_part(mem, bname, &r, &rsize);
     if (err == ZEROIPC_OK && zeroipc_ring_validate(r, rsize) != ZEROIPC_OK)
         err = ZEROIPC_ERROR_CORRUPT;
     if (err == ZEROIPC_OK) {

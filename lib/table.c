@@ -429,3 +429,9 @@ int zeroipc_table_add_group(zeroipc_memory_t *mem, struct zeroipc_table_part *p,
     zeroipc_table_unlock(mem);
     return err;
 }
+
+int zeroipc_table_locate_part(zeroipc_memory_t *mem, const char *name, void **p, size_t *size)
+{
+    int err = zeroipc_table_locate(mem, name, p, size);
+    return err == ZEROIPC_ERROR_NOT_FOUND ? ZEROIPC_ERROR_CORRUPT : err;
+}
